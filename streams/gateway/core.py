@@ -1,0 +1,186 @@
+"""The gateway's logic without I/O: clients, subscriptions, routing and backpressure.
+
+The WebSocket server feeds it plain values (a client connected, a subscribe request, a
+fix read from Kafka) and asks it what to send to whom; it never touches a socket, so it is
+tested with plain values. Frames are rendered to text here, once per fix, because with
+thousands of subscribers the JSON encoding would otherwise dominate.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .globs import compile_glob
+from .protocol import ProtocolError
+
+__all__ = ["Subscription", "PublishOutcome", "GatewayCore"]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """Fixes of ``repo`` whose path matches one of ``paths`` (all paths when empty)."""
+
+    id: str
+    repo: str
+    paths: tuple[str, ...] = ()
+
+    def matches(self, repo: str, path: str) -> bool:
+        if repo != self.repo:
+            return False
+        if not self.paths:
+            return True
+        path = path.lstrip("/")
+        return any(compile_glob(p).match(path) for p in self.paths)
+
+
+@dataclass(slots=True)
+class _Client:
+    id: str
+    label: str | None
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    outbox: deque[str] = field(default_factory=deque)
+    delivered: int = 0
+    overflowed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PublishOutcome:
+    """What one published fix did: who has new frames, who overflowed, or a duplicate."""
+
+    ready: tuple[str, ...] = ()
+    overflowed: tuple[str, ...] = ()
+    duplicate: bool = False
+
+
+class GatewayCore:
+    """Subscriptions and per-client bounded outboxes.
+
+    ``queue_size`` bounds each client's outbox: a client whose outbox is full when a fix
+    arrives is marked overflowed (the server then closes it with a reason) and receives
+    nothing more, so one slow reader never holds memory or other clients back.
+    """
+
+    def __init__(self, queue_size: int = 1000, dedup_window: int = 10_000,
+                 max_subscriptions: int = 100) -> None:
+        if queue_size < 1:
+            raise ValueError("queue_size must be at least 1")
+        self.queue_size = queue_size
+        self.max_subscriptions = max_subscriptions
+        self._clients: dict[str, _Client] = {}
+        self._by_repo: dict[str, set[str]] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._dedup_window = dedup_window
+        self._ids = itertools.count(1)
+        self.published = 0
+        self.duplicates = 0
+
+    # -- clients -----------------------------------------------------------------------
+    def connect(self, label: str | None = None) -> str:
+        client_id = f"c{next(self._ids)}"
+        self._clients[client_id] = _Client(client_id, label)
+        return client_id
+
+    def disconnect(self, client_id: str) -> None:
+        client = self._clients.pop(client_id, None)
+        if client is None:
+            return
+        for sub in client.subscriptions.values():
+            self._unindex(sub.repo, client_id, client)
+
+    @property
+    def client_count(self) -> int:
+        return len(self._clients)
+
+    def subscriptions(self, client_id: str) -> list[Subscription]:
+        return list(self._client(client_id).subscriptions.values())
+
+    # -- subscriptions -----------------------------------------------------------------
+    def subscribe(self, client_id: str, repo: str, paths: Iterable[str] = ()) -> Subscription:
+        client = self._client(client_id)
+        if not isinstance(repo, str) or not repo:
+            raise ProtocolError("bad_request", "subscribe needs a non-empty `repo`")
+        globs = tuple(paths)
+        if any(not isinstance(p, str) or not p for p in globs):
+            raise ProtocolError("bad_request", "`paths` must be a list of non-empty globs")
+        if len(client.subscriptions) >= self.max_subscriptions:
+            raise ProtocolError("too_many_subscriptions",
+                                f"at most {self.max_subscriptions} subscriptions per client")
+        for pattern in globs:
+            compile_glob(pattern)
+        sub = Subscription(f"s{next(self._ids)}", repo, globs)
+        client.subscriptions[sub.id] = sub
+        self._by_repo.setdefault(repo, set()).add(client_id)
+        return sub
+
+    def unsubscribe(self, client_id: str, subscription_id: str) -> bool:
+        client = self._client(client_id)
+        sub = client.subscriptions.pop(subscription_id, None)
+        if sub is None:
+            return False
+        self._unindex(sub.repo, client_id, client)
+        return True
+
+    def _unindex(self, repo: str, client_id: str, client: _Client) -> None:
+        if any(s.repo == repo for s in client.subscriptions.values()) and \
+                client_id in self._clients:
+            return
+        members = self._by_repo.get(repo)
+        if members is not None:
+            members.discard(client_id)
+            if not members:
+                del self._by_repo[repo]
+
+    # -- fixes -------------------------------------------------------------------------
+    def publish(self, repo: str, path: str, change_id: str, result_json: str,
+                position: str) -> PublishOutcome:
+        """Route one fix (already JSON-encoded) to every matching subscription."""
+        if change_id in self._seen:
+            self.duplicates += 1
+            return PublishOutcome(duplicate=True)
+        self._seen[change_id] = None
+        if len(self._seen) > self._dedup_window:
+            self._seen.popitem(last=False)
+        self.published += 1
+        ready: list[str] = []
+        overflowed: list[str] = []
+        head = f'{{"type":"fix","position":{json.dumps(position)},"result":{result_json},'
+        for client_id in self._by_repo.get(repo, ()):
+            client = self._clients[client_id]
+            if client.overflowed:
+                continue
+            matched = [s.id for s in client.subscriptions.values() if s.matches(repo, path)]
+            if not matched:
+                continue
+            if len(client.outbox) >= self.queue_size:
+                client.overflowed = True
+                client.outbox.clear()
+                overflowed.append(client_id)
+                continue
+            client.outbox.append(head + f'"subscriptions":{json.dumps(matched)}}}')
+            ready.append(client_id)
+        return PublishOutcome(tuple(ready), tuple(overflowed))
+
+    def take(self, client_id: str, limit: int | None = None) -> list[str]:
+        """Frames waiting for ``client_id``, oldest first, removed from its outbox."""
+        client = self._clients.get(client_id)
+        if client is None:
+            return []
+        box = client.outbox
+        count = len(box) if limit is None else min(limit, len(box))
+        frames = [box.popleft() for _ in range(count)]
+        client.delivered += len(frames)
+        return frames
+
+    def pending(self, client_id: str) -> int:
+        client = self._clients.get(client_id)
+        return len(client.outbox) if client else 0
+
+    def _client(self, client_id: str) -> _Client:
+        try:
+            return self._clients[client_id]
+        except KeyError:
+            raise ProtocolError("unknown_client", f"no connected client {client_id}") from None

@@ -1,0 +1,285 @@
+"""The stream graph as plain functions: parse, drop stale revisions, encode, plan, fix.
+
+Agents in :mod:`streams.app` only move bytes between topics and call these, so every
+decision here is tested without Kafka.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cache import content_hash, content_key
+from patterns import RULESET_VERSION, PatternMatcher
+from patterns.exceptions import UnknownRule, UnsupportedLanguage
+from patterns.parsing import language_for_path, parse
+from patterns.textedits import to_lsp_edits
+
+from .exceptions import InvalidEvent
+from .records import CodeChange, EncodedChange, FixResult, Plan, PlannedChange
+
+__all__ = [
+    "RevisionTracker",
+    "StageCounters",
+    "resolve_language",
+    "encode_change",
+    "greedy_plan",
+    "plan_change",
+    "fix_change",
+    "result_cache_key",
+    "result_from_cache",
+    "cacheable",
+]
+
+
+@dataclass
+class StageCounters:
+    """What a worker has done, for logs and the dashboard."""
+
+    received: int = 0
+    fixed: int = 0
+    cache_hits: int = 0
+    stale_dropped: int = 0
+    dead_letters: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+    def dead_letter(self, reason: str) -> None:
+        self.dead_letters += 1
+        kind = reason.split(":", 1)[0][:60]
+        self.by_reason[kind] = self.by_reason.get(kind, 0) + 1
+
+
+class RevisionTracker:
+    """Remembers the newest revision seen per file and rejects older ones.
+
+    ``store`` is any mutable mapping from ``repo:path`` to revision: a plain dict in
+    tests, a Faust table (backed by a changelog topic) in the worker.
+    """
+
+    def __init__(self, store: MutableMapping[str, int] | None = None) -> None:
+        self.store: MutableMapping[str, int] = {} if store is None else store
+        self.dropped = 0
+
+    def observe(self, key: str, revision: int) -> bool:
+        """True when ``revision`` is not older than the newest seen; records it if newer."""
+        newest = self.store.get(key)
+        if newest is not None and revision < newest:
+            self.dropped += 1
+            return False
+        if newest is None or revision > newest:
+            self.store[key] = revision
+        return True
+
+
+def resolve_language(change: CodeChange) -> str:
+    """The change's language, from the event or else from the file extension."""
+    if change.language:
+        language = change.language.lower()
+        if language in {"javascript", "typescript", "tsx", "jsx", "js", "ts"}:
+            return {"js": "javascript", "jsx": "javascript", "ts": "typescript"}.get(
+                language, language
+            )
+        raise InvalidEvent(
+            f"unsupported language {change.language!r}: use javascript, typescript or tsx"
+        )
+    try:
+        return language_for_path(change.path)
+    except UnsupportedLanguage:
+        raise InvalidEvent(
+            f"cannot tell the language of {change.path!r} from its extension: "
+            "set `language` (javascript, typescript or tsx)"
+        ) from None
+
+
+def _rule_selection(change: CodeChange) -> list[str] | dict[str, Any] | None:
+    return change.rules
+
+
+def _walk(tree: Any) -> Iterator[tuple[Any, int]]:
+    cursor = tree.walk()
+    depth = 0
+    while True:
+        yield cursor.node, depth
+        if cursor.goto_first_child():
+            depth += 1
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+            depth -= 1
+
+
+_FUNCTION_TYPES = frozenset(
+    {"function_declaration", "function_expression", "arrow_function", "method_definition",
+     "generator_function_declaration", "function"}
+)
+
+
+def syntax_statistics(code: str, language: str) -> dict[str, float]:
+    """Counts that describe the shape of the parse tree (cheap: one walk)."""
+    tree = parse(code, language).tree
+    nodes = errors = functions = max_depth = 0
+    for node, depth in _walk(tree):
+        nodes += 1
+        max_depth = max(max_depth, depth)
+        if node.type == "ERROR" or node.is_missing:
+            errors += 1
+        elif node.type in _FUNCTION_TYPES:
+            functions += 1
+    return {
+        "syntax_nodes": float(nodes),
+        "syntax_errors": float(errors),
+        "syntax_functions": float(functions),
+        "syntax_max_depth": float(max_depth),
+    }
+
+
+def encode_change(change: CodeChange, matcher: PatternMatcher) -> EncodedChange:
+    """The change with its structural features: problems per rule, size, syntax statistics."""
+    started = time.perf_counter()
+    language = resolve_language(change)
+    try:
+        problems = matcher.analyze_code(change.content, language=language,
+                                        rules=_rule_selection(change))
+    except UnknownRule as exc:
+        raise InvalidEvent(f"unknown rule in `rules`: {exc}") from None
+    counts: dict[str, int] = {}
+    fixable: dict[str, int] = {}
+    for problem in problems:
+        counts[problem.rule] = counts.get(problem.rule, 0) + 1
+        if problem.fix is not None:
+            fixable[problem.rule] = fixable.get(problem.rule, 0) + 1
+    features: dict[str, float] = {
+        "size_chars": float(len(change.content)),
+        "lines": float(change.content.count("\n") + 1),
+        "problems": float(len(problems)),
+        "fixable": float(sum(fixable.values())),
+    }
+    features.update(syntax_statistics(change.content, language))
+    features.update({f"fixable:{rule}": float(n) for rule, n in fixable.items()})
+    elapsed = (time.perf_counter() - started) * 1000
+    return EncodedChange(
+        change=change.model_copy(update={"language": language}),
+        features=features,
+        problems=counts,
+        timings_ms={"encode": round(elapsed, 3)},
+    )
+
+
+def greedy_plan(problems: Mapping[str, int], features: Mapping[str, float],
+                reliabilities: Mapping[str, float], min_reliability: float = 0.0,
+                reason: str = "no model") -> Plan:
+    """The safe plan: every rule with a fixable problem, most reliable first."""
+    rules = [
+        rule for rule in problems
+        if features.get(f"fixable:{rule}", 0.0) > 0
+        and reliabilities.get(rule, 0.0) >= min_reliability
+    ]
+    rules.sort(key=lambda r: (-reliabilities.get(r, 0.0), r))
+    return Plan(source="greedy", rules=rules, uncertainty=None, reason=reason)
+
+
+def plan_change(encoded: EncodedChange, matcher: PatternMatcher,
+                min_reliability: float = 0.0) -> PlannedChange:
+    """Decide which rules' fixes to apply (the greedy plan until a model is trained)."""
+    started = time.perf_counter()
+    plan = greedy_plan(encoded.problems, encoded.features, matcher.reliabilities,
+                       min_reliability)
+    elapsed = (time.perf_counter() - started) * 1000
+    return PlannedChange(
+        change=encoded.change,
+        features=encoded.features,
+        problems=encoded.problems,
+        plan=plan,
+        timings_ms={**encoded.timings_ms, "plan": round(elapsed, 3)},
+    )
+
+
+def _rules_for_plan(change: CodeChange, plan: Plan) -> dict[str, Any]:
+    options: Mapping[str, Any] = change.rules if isinstance(change.rules, dict) else {}
+    return {rule: options.get(rule) for rule in plan.rules}
+
+
+def fix_change(planned: PlannedChange, matcher: PatternMatcher,
+               min_reliability: float = 0.0) -> FixResult:
+    """Apply the plan with the pattern engine and describe the outcome."""
+    started = time.perf_counter()
+    change = planned.change
+    language = change.language or resolve_language(change)
+    if planned.plan.rules:
+        fixed, report = matcher.apply_fixes(
+            change.content, language=language, rules=_rules_for_plan(change, planned.plan),
+            min_reliability=min_reliability,
+        )
+        applied = [
+            {"rule": a.rule, "start": a.start, "end": a.end, "reliability": a.reliability,
+             "pass": a.pass_index}
+            for a in report.applied
+        ]
+    else:
+        fixed, applied = change.content, []
+    # Remaining problems are those of the full selection, after the fixes.
+    remaining = [
+        {"rule": p.rule, "message": p.message, "line": p.line, "column": p.column,
+         "end_line": p.end_line, "end_column": p.end_column, "fixable": p.fix is not None}
+        for p in matcher.analyze_code(fixed, language=language, rules=_rule_selection(change))
+    ]
+    elapsed = (time.perf_counter() - started) * 1000
+    timings = {**planned.timings_ms, "fix": round(elapsed, 3)}
+    timings["total"] = round(sum(timings.values()), 3)
+    return FixResult(
+        change_id=change.id,
+        repo=change.repo,
+        path=change.path,
+        revision=change.revision,
+        language=language,
+        content_hash=content_hash(change.content),
+        ruleset_version=RULESET_VERSION,
+        edits=to_lsp_edits(change.content, fixed),
+        fixed_content=fixed,
+        applied=applied,
+        remaining=remaining,
+        plan=planned.plan,
+        timings_ms=timings,
+        cache_hit=False,
+        client=change.client,
+    )
+
+
+def result_cache_key(change: CodeChange, language: str, min_reliability: float) -> str:
+    """Content-addressed key: content, language, rule-set version and every option."""
+    return content_key(
+        change.content,
+        language=language,
+        ruleset_version=RULESET_VERSION,
+        options={"rules": change.rules, "min_reliability": min_reliability},
+    )
+
+
+_PER_CHANGE_FIELDS = ("change_id", "repo", "path", "revision", "client", "produced_at",
+                      "timings_ms", "cache_hit")
+
+
+def cacheable(result: FixResult) -> dict[str, Any]:
+    """The part of a result that depends on the content alone, for the cache."""
+    return result.model_dump(exclude=set(_PER_CHANGE_FIELDS))
+
+
+def result_from_cache(change: CodeChange, cached: Mapping[str, Any],
+                      lookup_ms: float) -> FixResult:
+    """A result for ``change`` rebuilt from a cached one, marked as a cache hit."""
+    plan = dict(cached["plan"])
+    plan.update(source="cache", reason=f"cached result of a {plan.get('source')} plan")
+    return FixResult.model_validate({
+        **cached,
+        "plan": plan,
+        "change_id": change.id,
+        "repo": change.repo,
+        "path": change.path,
+        "revision": change.revision,
+        "client": change.client,
+        "timings_ms": {"cache": round(lookup_ms, 3), "total": round(lookup_ms, 3)},
+        "cache_hit": True,
+    })

@@ -1,0 +1,148 @@
+import json
+
+import pytest
+
+from streams.gateway.core import GatewayCore
+from streams.gateway.globs import glob_matches
+from streams.gateway.protocol import ProtocolError, parse_client_message
+
+
+def result(repo: str, path: str, change_id: str) -> str:
+    return json.dumps({"repo": repo, "path": path, "change_id": change_id})
+
+
+def test_routes_by_repo_and_path_glob():
+    core = GatewayCore()
+    a, b, c = core.connect(), core.connect(), core.connect()
+    sa = core.subscribe(a, "web", ["src/**"])
+    core.subscribe(b, "web", ["test/*.js"])
+    core.subscribe(c, "api")
+    outcome = core.publish("web", "src/ui/app.js", "x1", result("web", "src/ui/app.js", "x1"),
+                           "0:1")
+    assert outcome.ready == (a,)
+    [frame] = core.take(a)
+    decoded = json.loads(frame)
+    assert decoded["type"] == "fix"
+    assert decoded["subscriptions"] == [sa.id]
+    assert decoded["position"] == "0:1"
+    assert decoded["result"]["path"] == "src/ui/app.js"
+    assert core.take(b) == [] and core.take(c) == []
+
+
+def test_one_frame_per_client_listing_every_matching_subscription():
+    core = GatewayCore()
+    a = core.connect()
+    s1 = core.subscribe(a, "web", ["**/*.js"])
+    s2 = core.subscribe(a, "web")
+    core.publish("web", "a.js", "x", result("web", "a.js", "x"), "0:0")
+    [frame] = core.take(a)
+    assert json.loads(frame)["subscriptions"] == [s1.id, s2.id]
+
+
+def test_duplicates_by_change_id_are_dropped():
+    core = GatewayCore()
+    a = core.connect()
+    core.subscribe(a, "r")
+    assert core.publish("r", "f.js", "same", result("r", "f.js", "same"), "0:0").ready == (a,)
+    again = core.publish("r", "f.js", "same", result("r", "f.js", "same"), "0:1")
+    assert again.duplicate and again.ready == ()
+    assert len(core.take(a)) == 1
+
+
+def test_full_queue_marks_client_overflowed_and_spares_others():
+    core = GatewayCore(queue_size=2)
+    slow, fast = core.connect(), core.connect()
+    core.subscribe(slow, "r")
+    core.subscribe(fast, "r")
+    overflowed = []
+    for i in range(3):
+        outcome = core.publish("r", "f.js", f"id{i}", result("r", "f.js", f"id{i}"), f"0:{i}")
+        overflowed += outcome.overflowed
+        assert len(core.take(fast)) == 1
+    assert overflowed == [slow]
+    assert core.pending(slow) == 0
+    # An overflowed client gets nothing more; the fast one goes on.
+    outcome = core.publish("r", "f.js", "id9", result("r", "f.js", "id9"), "0:9")
+    assert outcome.ready == (fast,)
+
+
+def test_unsubscribe_and_disconnect_stop_delivery():
+    core = GatewayCore()
+    a = core.connect()
+    sub = core.subscribe(a, "r")
+    assert core.unsubscribe(a, sub.id)
+    assert not core.unsubscribe(a, sub.id)
+    assert core.publish("r", "f.js", "1", result("r", "f.js", "1"), "0:0").ready == ()
+    core.subscribe(a, "r")
+    core.disconnect(a)
+    assert core.client_count == 0
+    assert core.publish("r", "f.js", "2", result("r", "f.js", "2"), "0:1").ready == ()
+
+
+def test_unsubscribing_one_of_two_subscriptions_on_a_repo_keeps_the_other():
+    core = GatewayCore()
+    a = core.connect()
+    s1 = core.subscribe(a, "r", ["a/**"])
+    core.subscribe(a, "r", ["b/**"])
+    core.unsubscribe(a, s1.id)
+    assert core.publish("r", "b/x.js", "1", result("r", "b/x.js", "1"), "0:0").ready == (a,)
+
+
+@pytest.mark.parametrize("bad", [{"repo": ""}, {"repo": "r", "paths": [""]}])
+def test_bad_subscriptions_are_refused(bad):
+    core = GatewayCore()
+    a = core.connect()
+    with pytest.raises(ProtocolError) as info:
+        core.subscribe(a, bad["repo"], bad.get("paths", ()))
+    assert info.value.code == "bad_request"
+
+
+def test_subscription_limit():
+    core = GatewayCore(max_subscriptions=2)
+    a = core.connect()
+    core.subscribe(a, "r")
+    core.subscribe(a, "s")
+    with pytest.raises(ProtocolError) as info:
+        core.subscribe(a, "t")
+    assert info.value.code == "too_many_subscriptions"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "expected"),
+    [
+        ("src/**", "src/a/b/c.js", True),
+        ("src/**", "lib/a.js", False),
+        ("**/*.ts", "a.ts", True),
+        ("**/*.ts", "x/y/a.ts", True),
+        ("*.js", "x/a.js", False),
+        ("src/*.{js,ts}", "src/a.ts", True),
+        ("src/*.{js,ts}", "src/a.tsx", False),
+        ("src/?.js", "src/a.js", True),
+        ("src/[ab].js", "src/c.js", False),
+        ("/src/a.js", "src/a.js", False),
+        ("src/a.js", "/src/a.js", True),
+    ],
+)
+def test_globs(pattern, path, expected):
+    assert glob_matches(pattern, path) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("not json", "bad_json"),
+        ("[1, 2]", "bad_json"),
+        ('{"type": "explode"}', "unknown_type"),
+        ('{"type": "ping", "id": [1]}', "bad_request"),
+        ('{"type": "ping", "pad": "' + "x" * 200 + '"}', "too_large"),
+    ],
+)
+def test_protocol_errors(raw, code):
+    with pytest.raises(ProtocolError) as info:
+        parse_client_message(raw, max_bytes=100)
+    assert info.value.code == code
+
+
+def test_protocol_accepts_known_messages():
+    message = parse_client_message('{"type": "subscribe", "id": 7, "repo": "r"}', 1000)
+    assert (message.type, message.id, message.body["repo"]) == ("subscribe", "7", "r")
