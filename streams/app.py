@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import faust
 
-from cache import ResultCache, open_cache
+from cache import CacheError, ResultCache, open_cache
 from patterns import PatternMatcher
 
 from . import stages
@@ -73,7 +73,10 @@ class Worker:
 
     async def store_result(self, result: FixResult, change: Any) -> None:
         key = stages.result_cache_key(change, result.language, self.settings.min_reliability)
-        await self.cache.set(key, stages.cacheable(result))
+        try:
+            await self.cache.set(key, stages.cacheable(result))
+        except CacheError as exc:  # outages never raise; a value the cache refuses may
+            log.warning("result of %s not cached: %s", change.key, exc)
 
     async def close(self) -> None:
         await self.cache.close()

@@ -30,6 +30,8 @@ __all__ = ["main"]
 def _setup_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(),
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    # One line per connection is noise at info level; keep the library's warnings.
+    logging.getLogger("websockets").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _fail(message: str) -> None:

@@ -264,7 +264,7 @@ _PER_CHANGE_FIELDS = ("change_id", "repo", "path", "revision", "client", "produc
 
 def cacheable(result: FixResult) -> dict[str, Any]:
     """The part of a result that depends on the content alone, for the cache."""
-    return result.model_dump(exclude=set(_PER_CHANGE_FIELDS))
+    return result.model_dump(mode="json", exclude=set(_PER_CHANGE_FIELDS))
 
 
 def result_from_cache(change: CodeChange, cached: Mapping[str, Any],
