@@ -72,8 +72,9 @@ def worker() -> None:
     _run(wait_for_broker(settings, timeout=30))
     _run(ensure_topics(settings))
     app = create_app(settings)
-    Worker(app, loglevel=settings.log_level, redirect_stdouts=False, quiet=True,
-           console_port=0).execute_from_commandline()
+    runner = Worker(app, loglevel=settings.log_level, redirect_stdouts=False, quiet=True)
+    runner.spinner = None  # a spinner's escape codes garble logs shared with `up`
+    runner.execute_from_commandline()
 
 
 @main.command()
@@ -383,12 +384,18 @@ def up(demo: bool, broker_port: int | None, port: int | None) -> None:
         gateway_port = free_port(settings.gateway_host)
     broker = EmbeddedBroker(port=broker_port)
     processes: list[subprocess.Popen[bytes]] = []
-    interrupted = False
+    interrupted = failed = False
 
-    def on_sigterm(*_: Any) -> None:
+    def on_signal(*_: Any) -> None:
+        # First Ctrl-C (or SIGTERM) starts an orderly stop; repeats while stopping are
+        # ignored so the children are always stopped, in order, before we exit.
+        nonlocal interrupted
+        if interrupted:
+            return
+        interrupted = True
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_sigterm)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         broker.start()
         env = dict(os.environ)
@@ -401,11 +408,15 @@ def up(demo: bool, broker_port: int | None, port: int | None) -> None:
         if _redis_answers(redis_url):
             env["FIXSTREAM_REDIS_URL"] = redis_url
             cache = f"Redis at {redis_url}"
+        else:
+            env.pop("FIXSTREAM_REDIS_URL", None)
         click.echo(f"embedded broker on {broker.address}; {cache}", err=True)
         for command in ("worker", "gateway"):
+            # Own sessions: a terminal's Ctrl-C reaches only us, and we stop the children
+            # in order (workers and gateway first, the broker last).
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "streams.cli", command], env=env,
-                stdin=subprocess.DEVNULL))
+                stdin=subprocess.DEVNULL, start_new_session=True))
         local = Settings(**{"kafka_brokers": env["FIXSTREAM_KAFKA_BROKERS"],
                             "gateway_port": gateway_port})
         _wait_http(f"http://{local.gateway_host}:{gateway_port}/healthz", 90, processes)
@@ -418,23 +429,22 @@ def up(demo: bool, broker_port: int | None, port: int | None) -> None:
                         fg="green")
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
-        failed = [p for p in processes if p.poll() is not None]
-        if failed:
-            raise FixstreamError("a fixstream process exited unexpectedly; see the log above")
+        raise FixstreamError("a fixstream process exited unexpectedly; see the log above")
     except KeyboardInterrupt:
         interrupted = True
     except (FixstreamError, TimeoutError) as exc:
+        interrupted = True  # from here on, signals only wait for the stop below
+        failed = True
         click.secho(f"error: {exc or 'timed out'}", fg="red", err=True)
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        click.echo("stopping...", err=True)
         _stop_processes(processes)
         broker.stop()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-    if interrupted:
-        click.echo("stopped.", err=True)
-        return
-    sys.exit(1)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failed:
+        sys.exit(1)
+    click.echo("stopped.", err=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ decision here is tested without Kafka.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from .exceptions import InvalidEvent
 from .records import CodeChange, EncodedChange, FixResult, Plan, PlannedChange
 
 __all__ = [
+    "PIPELINE_VERSION",
     "RevisionTracker",
     "StageCounters",
     "resolve_language",
@@ -32,6 +33,11 @@ __all__ = [
     "result_from_cache",
     "cacheable",
 ]
+
+
+#: Bump when the stages' behaviour changes (planning, result shape): it is part of every
+#: cache key, so results of an older pipeline are never served.
+PIPELINE_VERSION = "1"
 
 
 @dataclass
@@ -169,14 +175,21 @@ def encode_change(change: CodeChange, matcher: PatternMatcher) -> EncodedChange:
 
 
 def greedy_plan(problems: Mapping[str, int], features: Mapping[str, float],
-                reliabilities: Mapping[str, float], min_reliability: float = 0.0,
-                reason: str = "no model") -> Plan:
-    """The safe plan: every rule with a fixable problem, most reliable first."""
-    rules = [
-        rule for rule in problems
-        if features.get(f"fixable:{rule}", 0.0) > 0
-        and reliabilities.get(rule, 0.0) >= min_reliability
-    ]
+                reliabilities: Mapping[str, float], selected: Iterable[str],
+                min_reliability: float = 0.0, reason: str = "no model") -> Plan:
+    """The safe plan: every rule with a fixable problem, most reliable first.
+
+    A file that does not parse yet (say, a `= =` typo) hides most problems until the
+    typo is fixed, so there the plan runs every selected rule: the fixer's later passes
+    see the repaired tree.
+    """
+    def eligible(rule: str) -> bool:
+        return reliabilities.get(rule, 0.0) >= min_reliability
+
+    rules = [rule for rule in problems
+             if features.get(f"fixable:{rule}", 0.0) > 0 and eligible(rule)]
+    if features.get("syntax_errors", 0.0) > 0:
+        rules += [rule for rule in selected if rule not in rules and eligible(rule)]
     rules.sort(key=lambda r: (-reliabilities.get(r, 0.0), r))
     return Plan(source="greedy", rules=rules, uncertainty=None, reason=reason)
 
@@ -185,7 +198,9 @@ def plan_change(encoded: EncodedChange, matcher: PatternMatcher,
                 min_reliability: float = 0.0) -> PlannedChange:
     """Decide which rules' fixes to apply (the greedy plan until a model is trained)."""
     started = time.perf_counter()
-    plan = greedy_plan(encoded.problems, encoded.features, matcher.reliabilities,
+    selection = encoded.change.rules
+    selected = list(selection) if selection else list(matcher.rule_names)
+    plan = greedy_plan(encoded.problems, encoded.features, matcher.reliabilities, selected,
                        min_reliability)
     elapsed = (time.perf_counter() - started) * 1000
     return PlannedChange(
@@ -254,7 +269,8 @@ def result_cache_key(change: CodeChange, language: str, min_reliability: float) 
         change.content,
         language=language,
         ruleset_version=RULESET_VERSION,
-        options={"rules": change.rules, "min_reliability": min_reliability},
+        options={"rules": change.rules, "min_reliability": min_reliability,
+                 "pipeline": PIPELINE_VERSION},
     )
 
 

@@ -2,6 +2,6 @@ type Props = { count: number; label?: string };
 
 export function Badge({ count, label }: Props) {
   let text = label ?? "items";
-  let visible = count ! = 0;
-  return visible ? <span className="badge">{count} {text}</span> : null;
+  let hidden = count = = 0;
+  return hidden ? null : <span className="badge">{count} {text}</span>;
 }

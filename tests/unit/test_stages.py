@@ -1,0 +1,111 @@
+import pytest
+
+from patterns import RULESET_VERSION, PatternMatcher
+from streams import stages
+from streams.exceptions import InvalidEvent
+from streams.records import CodeChange
+
+
+@pytest.fixture(scope="module")
+def matcher() -> PatternMatcher:
+    return PatternMatcher()
+
+
+def change(content: str, path: str = "src/a.js", **extra) -> CodeChange:
+    return CodeChange(repo="r", path=path, revision=1, content=content, **extra)
+
+
+def run(change: CodeChange, matcher: PatternMatcher):
+    encoded = stages.encode_change(change, matcher)
+    planned = stages.plan_change(encoded, matcher)
+    return encoded, planned, stages.fix_change(planned, matcher)
+
+
+def test_revision_tracker_drops_only_older_revisions():
+    tracker = stages.RevisionTracker()
+    assert tracker.observe("r:a", 5)
+    assert not tracker.observe("r:a", 3)
+    assert tracker.observe("r:a", 5), "a retry of the same revision is not stale"
+    assert tracker.observe("r:b", 1), "files are tracked apart"
+    assert tracker.observe("r:a", 7)
+    assert tracker.dropped == 1 and tracker.store == {"r:a": 7, "r:b": 1}
+
+
+def test_features_count_problems_per_rule(matcher):
+    encoded = stages.encode_change(change("let a = 1;\nlet b = 2;\nf(a, b);\n"), matcher)
+    assert encoded.problems == {"prefer-const": 2}
+    assert encoded.features["fixable:prefer-const"] == 2
+    assert encoded.features["lines"] == 4
+    assert encoded.features["syntax_errors"] == 0
+    assert encoded.features["syntax_nodes"] > 10
+    assert encoded.change.language == "javascript"
+
+
+def test_typo_file_gets_every_rule_so_later_passes_fix_the_rest(matcher):
+    code = "let a = 1;\nif (a = = 2) {}\n"
+    encoded, planned, result = run(change(code), matcher)
+    assert encoded.features["syntax_errors"] > 0
+    assert planned.plan.source == "greedy"
+    assert planned.plan.rules[0] == "no-spaced-equals", "most reliable first"
+    assert result.fixed_content == "const a = 1;\nif (a == 2) {}\n"
+    assert {a["rule"] for a in result.applied} == {"no-spaced-equals", "prefer-const"}
+    assert result.remaining == []
+    assert result.ruleset_version == RULESET_VERSION
+
+
+def test_clean_file_gives_an_empty_plan_and_no_edits(matcher):
+    _, planned, result = run(change("const a = 1;\nexport default a;\n"), matcher)
+    assert planned.plan.rules == []
+    assert result.edits == [] and result.applied == [] and not result.changed
+
+
+def test_min_reliability_keeps_less_reliable_rules_out_of_the_plan(matcher):
+    encoded = stages.encode_change(change("let a = 1;\nf(a);\n"), matcher)
+    assert stages.plan_change(encoded, matcher, min_reliability=0.95).plan.rules == []
+
+
+def test_rule_selection_with_options(matcher):
+    code = "let {a, b} = o;\nb = 1;\n"
+    _, _, result = run(change(code, rules={"prefer-const": {"destructuring": "all"}}), matcher)
+    assert result.fixed_content == code
+
+
+def test_typescript_by_extension_and_explicit_language(matcher):
+    _, _, result = run(change("let x: number = 1;\n", path="a.ts"), matcher)
+    assert result.language == "typescript" and result.fixed_content == "const x: number = 1;\n"
+    _, _, result = run(change("let x = <b>hi</b>;\n", path="noext", language="tsx"), matcher)
+    assert result.fixed_content == "const x = <b>hi</b>;\n"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"path": "README.md"}, "cannot tell the language"),
+        ({"path": "a.js", "language": "cobol"}, "unsupported language"),
+        ({"path": "a.js", "rules": ["no-such-rule"]}, "unknown rule"),
+    ],
+)
+def test_unprocessable_changes_raise_invalid_event(matcher, kwargs, reason):
+    with pytest.raises(InvalidEvent, match=reason):
+        stages.encode_change(change("x", **kwargs), matcher)
+
+
+def test_cache_round_trip_rebuilds_the_result_for_the_new_change(matcher):
+    first = change("if (a = = b) {}\n")
+    _, _, result = run(first, matcher)
+    cached = stages.cacheable(result)
+    assert "change_id" not in cached and "revision" not in cached
+    later = CodeChange(repo="r", path="src/a.js", revision=9, content=first.content)
+    hit = stages.result_from_cache(later, cached, lookup_ms=0.5)
+    assert hit.cache_hit and hit.change_id == later.id and hit.revision == 9
+    assert hit.fixed_content == result.fixed_content and hit.plan.source == "cache"
+
+
+def test_cache_key_depends_on_content_rules_and_threshold():
+    a = change("x")
+    key = stages.result_cache_key(a, "javascript", 0.0)
+    assert key == stages.result_cache_key(change("x"), "javascript", 0.0)
+    assert key != stages.result_cache_key(change("y"), "javascript", 0.0)
+    assert key != stages.result_cache_key(change("x", rules=["prefer-const"]), "javascript", 0.0)
+    assert key != stages.result_cache_key(a, "typescript", 0.0)
+    assert key != stages.result_cache_key(a, "javascript", 0.5)
