@@ -285,16 +285,34 @@ def _redis_answers(url: str) -> bool:
 def _wait_http(url: str, timeout: float, processes: list[subprocess.Popen[bytes]]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for process in processes:
-            if process.poll() is not None:
-                raise FixstreamError(f"`{' '.join(process.args[3:])}` exited with "  # type: ignore[index]
-                                     f"{process.returncode} during start-up; see the log above")
+        _check_alive(processes)
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
                     return
         time.sleep(0.2)
     raise FixstreamError(f"the gateway did not become ready within {timeout:.0f} s")
+
+
+def _check_alive(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is not None:
+            command = " ".join(str(a) for a in process.args[3:])  # type: ignore[index]
+            raise FixstreamError(f"`fixstream {command}` exited with {process.returncode}; "
+                                 "see the log above")
+
+
+async def _while_alive(work: Any, processes: list[subprocess.Popen[bytes]]) -> None:
+    """Await ``work``, but fail at once when one of ``processes`` dies meanwhile."""
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        try:
+            _check_alive(processes)
+        except FixstreamError:
+            task.cancel()
+            raise
+        await asyncio.wait([task], timeout=0.5)
+    task.result()
 
 
 def _stop_processes(processes: list[subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
@@ -417,19 +435,19 @@ def up(demo: bool, broker_port: int | None, port: int | None) -> None:
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "streams.cli", command], env=env,
                 stdin=subprocess.DEVNULL, start_new_session=True))
-        local = Settings(**{"kafka_brokers": env["FIXSTREAM_KAFKA_BROKERS"],
-                            "gateway_port": gateway_port})
+        local = settings.model_copy(update={"kafka_brokers": env["FIXSTREAM_KAFKA_BROKERS"],
+                                            "gateway_port": gateway_port})
         _wait_http(f"http://{local.gateway_host}:{gateway_port}/healthz", 90, processes)
         url = f"ws://{local.gateway_host}:{gateway_port}"
         click.secho(f"fixstream is up: gateway {url} (try `fixstream subscribe --repo demo "
                     f"--url {url}`)", fg="green", bold=True)
         if demo:
-            asyncio.run(_run_demo(local, url))
+            asyncio.run(_while_alive(_run_demo(local, url), processes))
             click.secho(f"\ndemo done; the pipeline keeps running at {url}. Ctrl-C to stop.",
                         fg="green")
-        while all(p.poll() is None for p in processes):
+        while True:
+            _check_alive(processes)
             time.sleep(0.5)
-        raise FixstreamError("a fixstream process exited unexpectedly; see the log above")
     except KeyboardInterrupt:
         interrupted = True
     except (FixstreamError, TimeoutError) as exc:

@@ -216,7 +216,7 @@ def parse_change(payload: bytes | str, *, max_content_bytes: int) -> CodeChange:
     try:
         size = len(change.content.encode("utf-8"))
     except UnicodeEncodeError:
-        raise InvalidEvent("content is not valid Unicode (it holds an unpaired surrogate)") from None
+        raise InvalidEvent("content is not valid Unicode (an unpaired surrogate)") from None
     if size > max_content_bytes:
         raise InvalidEvent(
             f"content is {size} bytes, over the limit of {max_content_bytes} "

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
         description="Kafka bootstrap servers, comma separated, `kafka://` prefix optional.",
     )
     topic_prefix: str = Field("fixstream", description="Prefix of every topic name.")
-    topic_partitions: int = Field(4, ge=1, description="Partitions of the topics fixstream creates.")
+    topic_partitions: int = Field(4, ge=1, description="Partitions of the topics it creates.")
     redis_url: str | None = Field(
         None, description="Redis URL for the result cache; unset = in-memory cache."
     )

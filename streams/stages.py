@@ -13,7 +13,7 @@ from typing import Any
 
 from cache import content_hash, content_key
 from patterns import RULESET_VERSION, PatternMatcher
-from patterns.exceptions import UnknownRule, UnsupportedLanguage
+from patterns.exceptions import PatternError, UnknownRule, UnsupportedLanguage
 from patterns.parsing import language_for_path, parse
 from patterns.textedits import to_lsp_edits
 
@@ -125,7 +125,10 @@ _FUNCTION_TYPES = frozenset(
 
 def syntax_statistics(code: str, language: str) -> dict[str, float]:
     """Counts that describe the shape of the parse tree (cheap: one walk)."""
-    tree = parse(code, language).tree
+    try:
+        tree = parse(code, language).tree
+    except PatternError as exc:  # e.g. a parse that ran past its time limit
+        raise InvalidEvent(f"cannot parse the content: {exc}") from None
     nodes = errors = functions = max_depth = 0
     for node, depth in _walk(tree):
         nodes += 1

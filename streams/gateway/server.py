@@ -214,7 +214,10 @@ class GatewayServer:
                     paths = [body["path"]]
                 if paths is not None and not isinstance(paths, list):
                     raise ProtocolError("bad_request", "`paths` must be a list of globs")
-                sub = self.core.subscribe(client_id, body.get("repo"), paths or ())
+                repo = body.get("repo")
+                if not isinstance(repo, str):
+                    raise ProtocolError("bad_request", "subscribe needs a `repo` string")
+                sub = self.core.subscribe(client_id, repo, paths or ())
                 return render("ack", request_id, subscription=sub.id, repo=sub.repo,
                               paths=list(sub.paths))
             if message.type == "unsubscribe":

@@ -1,0 +1,675 @@
+"""The tree walk behind :func:`patterns.scope.analyze_scopes`.
+
+One iterative pass over the tree (an explicit stack, so any nesting depth is
+fine) builds the scopes and definitions and records references in document
+order; references are resolved lexically at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from tree_sitter import Node
+
+from ._scope_model import (
+    Declaration,
+    Declarator,
+    Definition,
+    DefinitionKind,
+    Reference,
+    Scope,
+    ScopeKind,
+    ScopeManager,
+    SourceType,
+    Variable,
+)
+from .parsing import ParsedSource
+
+__all__ = ["build_scopes"]
+
+# Node types that hold no references at all (literals, names that are not
+# variables, TypeScript types).
+_INERT: Final = frozenset(
+    {
+        "comment",
+        "html_comment",
+        "hash_bang_line",
+        "string",
+        "string_fragment",
+        "escape_sequence",
+        "regex",
+        "number",
+        "true",
+        "false",
+        "null",
+        "this",
+        "super",
+        "meta_property",
+        "property_identifier",
+        "private_property_identifier",
+        "statement_identifier",
+        "jsx_text",
+        "jsx_closing_element",
+        "jsx_namespace_name",
+        "break_statement",
+        "continue_statement",
+        "debugger_statement",
+        "empty_statement",
+        # TypeScript type level
+        "type_annotation",
+        "type_arguments",
+        "type_parameters",
+        "type_alias_declaration",
+        "interface_declaration",
+        "type_identifier",
+        "predefined_type",
+        "implements_clause",
+        "index_signature",
+        "method_signature",
+        "property_signature",
+        "abstract_method_signature",
+        "construct_signature",
+        "call_signature",
+        "accessibility_modifier",
+        "override_modifier",
+        "type_predicate_annotation",
+        "asserts_annotation",
+        "opting_type_annotation",
+        "omitting_type_annotation",
+        "adding_type_annotation",
+        "type_query",
+    }
+)
+
+_IDENTIFIERS: Final = frozenset({"identifier", "undefined", "shorthand_property_identifier"})
+_BINDING_IDENTIFIERS: Final = frozenset(
+    {"identifier", "undefined", "shorthand_property_identifier_pattern"}
+)
+_FUNCTIONS: Final = frozenset(
+    {
+        "function_declaration",
+        "generator_function_declaration",
+        "function_expression",
+        "function",
+        "generator_function",
+        "arrow_function",
+        "method_definition",
+    }
+)
+_CLASSES: Final = frozenset({"class_declaration", "class", "abstract_class_declaration"})
+_DEFINITION_KINDS: Final[dict[str, DefinitionKind]] = {
+    "var": "var",
+    "let": "let",
+    "const": "const",
+    "using": "using",
+    "await using": "using",
+}
+_TYPE_WRAPPERS: Final = frozenset(
+    {"non_null_expression", "as_expression", "satisfies_expression", "type_assertion"}
+)
+
+
+_VISIT: Final = 0
+_DECLARE: Final = 1
+_ASSIGN: Final = 2
+
+
+@dataclass(slots=True)
+class _Binding:
+    """How identifiers of a binding pattern are declared."""
+
+    kind: DefinitionKind
+    target: Scope
+    write: bool
+    node: Node
+    declaration: Declaration | None = None
+
+    def with_write(self) -> _Binding:
+        if self.write:
+            return self
+        return _Binding(self.kind, self.target, True, self.node, self.declaration)
+
+
+# A task: (operation, node, current scope, argument, uncertain)
+# argument: _Binding for _DECLARE, a bool "also read" for _ASSIGN, None for _VISIT.
+_Task = tuple[int, Node, Scope, object, bool]
+
+
+def _named(node: Node) -> list[Node]:
+    return [c for c in node.named_children if c.type != "comment"]
+
+
+class _Analyzer:
+    def __init__(self, source: ParsedSource, source_type: SourceType) -> None:
+        self.source = source
+        self.data = source.data
+        self.scopes: list[Scope] = []
+        self.references: list[Reference] = []
+        self.declarations: list[Declaration] = []
+        self.by_node: dict[int, Scope] = {}
+        root = source.root
+        self.global_scope = self._new_scope("global", root, None)
+        if source_type == "module":
+            self.program_scope = self._new_scope("module", root, self.global_scope)
+        elif source_type == "commonjs":
+            self.program_scope = self._new_scope("function", root, self.global_scope)
+            self._define_implicit(self.program_scope, "arguments")
+        else:
+            self.program_scope = self.global_scope
+        self.stack: list[_Task] = []
+
+    # -- helpers
+
+    def text(self, node: Node) -> str:
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+
+    def _new_scope(self, kind: ScopeKind, node: Node, parent: Scope | None) -> Scope:
+        scope = Scope(kind, node, parent)
+        if parent is not None:
+            parent.children.append(scope)
+        self.scopes.append(scope)
+        self.by_node[node.id] = scope
+        return scope
+
+    def _define_implicit(self, scope: Scope, name: str) -> None:
+        scope.variables.setdefault(name, Variable(name, scope))
+
+    def _define(self, name_node: Node, binding: _Binding) -> None:
+        name = self.text(name_node)
+        if not name:
+            return
+        target = binding.target
+        variable = target.variables.get(name)
+        if variable is None:
+            variable = target.variables[name] = Variable(name, target)
+        variable.definitions.append(
+            Definition(binding.kind, name_node, binding.node, binding.declaration)
+        )
+        decl = binding.declaration
+        if decl is not None and variable not in decl.variables:
+            decl.variables.append(variable)
+
+    def _reference(
+        self, node: Node, scope: Scope, *, read: bool, write: bool, init: bool = False
+    ) -> None:
+        name = self.text(node)
+        if not name:
+            return
+        ref = Reference(node, name, scope, read, write, init)
+        self.references.append(ref)
+        scope.references.append(ref)
+
+    def _push(self, tasks: list[_Task]) -> None:
+        # Tasks are given in document order; the stack pops the first one first.
+        self.stack.extend(reversed(tasks))
+
+    def _visit_all(self, nodes: list[Node], scope: Scope, uncertain: bool) -> list[_Task]:
+        return [(_VISIT, n, scope, None, uncertain) for n in nodes]
+
+    # -- driver
+
+    def run(self) -> ScopeManager:
+        root = self.source.root
+        self._push(self._visit_all(_named(root), self.program_scope, False))
+        stack = self.stack
+        while stack:
+            op, node, scope, arg, uncertain = stack.pop()
+            if op == _VISIT:
+                self._visit(node, scope, uncertain)
+            elif op == _DECLARE:
+                assert isinstance(arg, _Binding)
+                self._declare(node, scope, arg, uncertain)
+            else:
+                self._assign(node, scope, bool(arg), uncertain)
+        self._resolve()
+        return ScopeManager(
+            self.global_scope,
+            self.program_scope,
+            self.scopes,
+            self.references,
+            self.declarations,
+            self.by_node,
+        )
+
+    def _resolve(self) -> None:
+        for ref in self.references:
+            scope: Scope | None = ref.scope
+            while scope is not None:
+                variable = scope.variables.get(ref.name)
+                if variable is not None:
+                    ref.resolved = variable
+                    variable.references.append(ref)
+                    break
+                scope.through.append(ref)
+                scope = scope.parent
+
+    # -- expressions and statements
+
+    def _visit(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        kind = node.type
+        if kind in _INERT:
+            return
+        if kind in _IDENTIFIERS:
+            self._reference(node, scope, read=True, write=uncertain)
+            return
+        if node.is_error:
+            self._push(self._visit_all(_named(node), scope, True))
+            return
+        handler = _HANDLERS.get(kind)
+        if handler is not None:
+            handler(self, node, scope, uncertain)
+        else:
+            self._push(self._visit_all(_named(node), scope, uncertain))
+
+    def _statement_block(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        block = self._new_scope("block", node, scope)
+        self._push(self._visit_all(_named(node), block, uncertain))
+
+    def _variable_declaration(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        parent = node.parent
+        in_for_init = (
+            parent is not None
+            and parent.type == "for_statement"
+            and parent.child_by_field_name("initializer") == node
+        )
+        keyword: Node | None
+        if node.type == "variable_declaration":
+            kind = "var"
+            keyword = node.child(0)
+        elif node.type == "using_declaration":
+            kind = "using"
+            keyword = node.child(0)
+        else:
+            keyword = node.child_by_field_name("kind")
+            kind = self.text(keyword) if keyword is not None else "let"
+        decl = Declaration(
+            node=node,
+            kind=kind,
+            keyword=keyword,
+            declarators=[],
+            start_byte=node.start_byte,
+            end_byte=node.end_byte,
+            loop="for-init" if in_for_init else None,
+        )
+        self.declarations.append(decl)
+        def_kind = _DEFINITION_KINDS.get(kind, "let")
+        target = scope.variable_scope if kind == "var" else scope
+        tasks: list[_Task] = []
+        for child in _named(node):
+            if child.type != "variable_declarator":
+                if child.is_error:
+                    tasks.append((_VISIT, child, scope, None, True))
+                continue
+            name = child.child_by_field_name("name")
+            value = child.child_by_field_name("value")
+            if name is None:
+                continue
+            decl.declarators.append(Declarator(child, name, value))
+            binding = _Binding(def_kind, target, value is not None, child, decl)
+            tasks.append((_DECLARE, name, scope, binding, uncertain))
+            if value is not None:
+                tasks.append((_VISIT, value, scope, None, uncertain))
+        self._push(tasks)
+
+    def _for_statement(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        init = node.child_by_field_name("initializer")
+        inner = scope
+        if init is not None and init.type in ("lexical_declaration", "using_declaration"):
+            inner = self._new_scope("for", node, scope)
+        self._push(self._visit_all(_named(node), inner, uncertain))
+
+    def _for_in_statement(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        keyword = node.child_by_field_name("kind")
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        body = node.child_by_field_name("body")
+        kind = self.text(keyword) if keyword is not None else None
+        tasks: list[_Task] = []
+        inner = scope
+        if left is not None:
+            if kind is None:
+                tasks.append((_ASSIGN, left, scope, False, uncertain))
+            else:
+                assert keyword is not None
+                decl = Declaration(
+                    node=node,
+                    kind=kind,
+                    keyword=keyword,
+                    declarators=[Declarator(None, left, None)],
+                    start_byte=keyword.start_byte,
+                    end_byte=left.end_byte,
+                    loop="for-in",
+                )
+                self.declarations.append(decl)
+                if kind == "var":
+                    binding = _Binding("var", scope.variable_scope, True, node, decl)
+                else:
+                    inner = self._new_scope("for", node, scope)
+                    def_kind = _DEFINITION_KINDS.get(kind, "let")
+                    binding = _Binding(def_kind, inner, True, node, decl)
+                tasks.append((_DECLARE, left, inner, binding, uncertain))
+        for part in (right, body):
+            if part is not None:
+                tasks.append((_VISIT, part, inner, None, uncertain))
+        self._push(tasks)
+
+    def _function(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        kind = node.type
+        tasks: list[_Task] = []
+        name = node.child_by_field_name("name")
+        outer = scope
+        if kind in ("function_declaration", "generator_function_declaration"):
+            if name is not None:
+                self._define(name, _Binding("function", scope, False, node))
+        elif kind == "method_definition":
+            if name is not None and name.type == "computed_property_name":
+                tasks.append((_VISIT, name, scope, None, uncertain))
+            tasks.extend(
+                (_VISIT, c, scope, None, uncertain) for c in _named(node) if c.type == "decorator"
+            )
+        elif kind != "arrow_function" and name is not None:
+            outer = self._new_scope("function-expression-name", node, scope)
+            self._define(name, _Binding("function-name", outer, False, node))
+        inner = self._new_scope("function", node, outer)
+        if kind != "arrow_function":
+            self._define_implicit(inner, "arguments")
+        params = node.child_by_field_name("parameters")
+        single = node.child_by_field_name("parameter")
+        binding = _Binding("param", inner, False, node)
+        if single is not None:
+            tasks.append((_DECLARE, single, inner, binding, uncertain))
+        if params is not None:
+            for param in _named(params):
+                tasks.append((_DECLARE, param, inner, binding, uncertain or param.is_error))
+        body = node.child_by_field_name("body")
+        if body is not None:
+            if body.type == "statement_block":
+                tasks.extend(self._visit_all(_named(body), inner, uncertain))
+            else:
+                tasks.append((_VISIT, body, inner, None, uncertain))
+        self._push(tasks)
+
+    def _function_signature(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        name = node.child_by_field_name("name")
+        if name is not None:
+            self._define(name, _Binding("function", scope, False, node))
+
+    def _class(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        name = node.child_by_field_name("name")
+        if name is not None and node.type != "class":
+            self._define(name, _Binding("class", scope, False, node))
+        inner = self._new_scope("class", node, scope)
+        if name is not None:
+            self._define(name, _Binding("class", inner, False, node))
+        tasks: list[_Task] = []
+        for child in _named(node):
+            if child.type == "decorator":
+                tasks.append((_VISIT, child, scope, None, uncertain))
+            elif child.type == "class_heritage":
+                tasks.append((_VISIT, child, inner, None, uncertain))
+            elif child.type == "class_body":
+                tasks.extend(self._class_members(child, inner, uncertain))
+        self._push(tasks)
+
+    def _class_members(self, body: Node, scope: Scope, uncertain: bool) -> list[_Task]:
+        tasks: list[_Task] = []
+        for member in _named(body):
+            kind = member.type
+            if kind in ("field_definition", "public_field_definition"):
+                for part in _named(member):
+                    if part.type in ("computed_property_name", "decorator"):
+                        tasks.append((_VISIT, part, scope, None, uncertain))
+                value = member.child_by_field_name("value")
+                if value is not None:
+                    init_scope = self._new_scope("class-field-initializer", value, scope)
+                    tasks.append((_VISIT, value, init_scope, None, uncertain))
+            elif kind == "class_static_block":
+                block = self._new_scope("class-static-block", member, scope)
+                inner = member.child_by_field_name("body")
+                if inner is not None:
+                    tasks.extend(self._visit_all(_named(inner), block, uncertain))
+            else:
+                tasks.append((_VISIT, member, scope, None, uncertain or member.is_error))
+        return tasks
+
+    def _catch_clause(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        inner = self._new_scope("catch", node, scope)
+        tasks: list[_Task] = []
+        param = node.child_by_field_name("parameter")
+        if param is not None:
+            tasks.append((_DECLARE, param, inner, _Binding("catch", inner, False, node), uncertain))
+        body = node.child_by_field_name("body")
+        if body is not None:
+            tasks.append((_VISIT, body, inner, None, uncertain))
+        self._push(tasks)
+
+    def _switch_statement(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        tasks: list[_Task] = []
+        value = node.child_by_field_name("value")
+        if value is not None:
+            tasks.append((_VISIT, value, scope, None, uncertain))
+        body = node.child_by_field_name("body")
+        if body is not None:
+            inner = self._new_scope("switch", body, scope)
+            tasks.extend(self._visit_all(_named(body), inner, uncertain))
+        self._push(tasks)
+
+    def _with_statement(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        tasks: list[_Task] = []
+        obj = node.child_by_field_name("object")
+        if obj is not None:
+            tasks.append((_VISIT, obj, scope, None, uncertain))
+        body = node.child_by_field_name("body")
+        if body is not None:
+            inner = self._new_scope("with", body, scope)
+            tasks.append((_VISIT, body, inner, None, uncertain))
+        self._push(tasks)
+
+    def _assignment(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        also_read = node.type == "augmented_assignment_expression"
+        tasks: list[_Task] = []
+        if left is not None:
+            tasks.append((_ASSIGN, left, scope, also_read, uncertain))
+        if right is not None:
+            tasks.append((_VISIT, right, scope, None, uncertain))
+        self._push(tasks)
+
+    def _update(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        argument = node.child_by_field_name("argument")
+        if argument is not None:
+            self._push([(_ASSIGN, argument, scope, True, uncertain)])
+
+    def _member(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        obj = node.child_by_field_name("object")
+        if obj is not None:
+            self._push([(_VISIT, obj, scope, None, uncertain)])
+
+    def _pair(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        tasks: list[_Task] = []
+        key = node.child_by_field_name("key")
+        if key is not None and key.type == "computed_property_name":
+            tasks.append((_VISIT, key, scope, None, uncertain))
+        value = node.child_by_field_name("value")
+        if value is not None:
+            tasks.append((_VISIT, value, scope, None, uncertain))
+        self._push(tasks)
+
+    def _import(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        binding = _Binding("import", scope, False, node)
+        for child in _named(node):
+            if child.type in ("import_clause", "import_require_clause"):
+                self._import_names(child, binding)
+            elif child.type == "identifier":  # TS: import x = require("y") on some grammars
+                self._define(child, binding)
+
+    def _import_names(self, node: Node, binding: _Binding) -> None:
+        for child in _named(node):
+            if child.type == "identifier":
+                self._define(child, binding)
+            elif child.type in ("namespace_import", "named_imports"):
+                self._import_names(child, binding)
+            elif child.type == "import_specifier":
+                local = child.child_by_field_name("alias") or child.child_by_field_name("name")
+                if local is not None and local.type == "identifier":
+                    self._define(local, binding)
+
+    def _export(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        if node.child_by_field_name("source") is not None:
+            return  # re-exports reference nothing local
+        tasks: list[_Task] = []
+        for child in _named(node):
+            if child.type == "export_clause":
+                for spec in _named(child):
+                    name = spec.child_by_field_name("name")
+                    if name is not None and name.type == "identifier":
+                        tasks.append((_VISIT, name, scope, None, uncertain))
+            else:
+                tasks.append((_VISIT, child, scope, None, uncertain))
+        self._push(tasks)
+
+    def _jsx_element(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        name = node.child_by_field_name("name")
+        rest = [c for c in _named(node) if name is None or c != name]
+        self._push(self._visit_all(rest, scope, uncertain))
+
+    def _named_declaration(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        # TypeScript enum / namespace: declare the name, then analyse the body.
+        name = node.child_by_field_name("name")
+        if name is not None and name.type == "identifier":
+            kind: DefinitionKind = "enum" if node.type == "enum_declaration" else "namespace"
+            self._define(name, _Binding(kind, scope, False, node))
+        body = node.child_by_field_name("body")
+        if body is not None:
+            self._push([(_VISIT, body, scope, None, uncertain)])
+
+    def _type_wrapper(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        inner = _wrapped_expression(node)
+        if inner is not None:
+            self._push([(_VISIT, inner, scope, None, uncertain)])
+
+    # -- binding patterns
+
+    def _declare(self, node: Node, scope: Scope, binding: _Binding, uncertain: bool) -> None:
+        kind = node.type
+        if kind in _BINDING_IDENTIFIERS:
+            self._define(node, binding)
+            if binding.write or uncertain:
+                self._reference(node, scope, read=uncertain, write=True, init=binding.write)
+            return
+        tasks: list[_Task] = []
+        if kind in ("object_pattern", "array_pattern"):
+            tasks = [(_DECLARE, c, scope, binding, uncertain or c.is_error) for c in _named(node)]
+        elif kind == "pair_pattern":
+            key = node.child_by_field_name("key")
+            value = node.child_by_field_name("value")
+            if key is not None and key.type == "computed_property_name":
+                tasks.append((_VISIT, key, scope, None, uncertain))
+            if value is not None:
+                tasks.append((_DECLARE, value, scope, binding, uncertain))
+        elif kind in ("assignment_pattern", "object_assignment_pattern"):
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            if left is not None:
+                tasks.append((_DECLARE, left, scope, binding.with_write(), uncertain))
+            if right is not None:
+                tasks.append((_VISIT, right, scope, None, uncertain))
+        elif kind == "rest_pattern":
+            tasks = [(_DECLARE, c, scope, binding, uncertain) for c in _named(node)]
+        elif kind in ("required_parameter", "optional_parameter"):
+            pattern = node.child_by_field_name("pattern")
+            value = node.child_by_field_name("value")
+            if pattern is not None and pattern.type != "this":
+                inner = binding.with_write() if value is not None else binding
+                tasks.append((_DECLARE, pattern, scope, inner, uncertain))
+            if value is not None:
+                tasks.append((_VISIT, value, scope, None, uncertain))
+        elif kind in ("this", "comment") or kind in _INERT:
+            return
+        else:
+            tasks = [(_VISIT, node, scope, None, True)]
+        self._push(tasks)
+
+    def _assign(self, node: Node, scope: Scope, also_read: bool, uncertain: bool) -> None:
+        kind = node.type
+        if kind in _BINDING_IDENTIFIERS:
+            self._reference(node, scope, read=also_read or uncertain, write=True)
+            return
+        tasks: list[_Task] = []
+        if kind in ("object_pattern", "array_pattern"):
+            tasks = [(_ASSIGN, c, scope, also_read, uncertain or c.is_error) for c in _named(node)]
+        elif kind == "pair_pattern":
+            key = node.child_by_field_name("key")
+            value = node.child_by_field_name("value")
+            if key is not None and key.type == "computed_property_name":
+                tasks.append((_VISIT, key, scope, None, uncertain))
+            if value is not None:
+                tasks.append((_ASSIGN, value, scope, also_read, uncertain))
+        elif kind in ("assignment_pattern", "object_assignment_pattern"):
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            if left is not None:
+                tasks.append((_ASSIGN, left, scope, also_read, uncertain))
+            if right is not None:
+                tasks.append((_VISIT, right, scope, None, uncertain))
+        elif kind == "rest_pattern":
+            tasks = [(_ASSIGN, c, scope, also_read, uncertain) for c in _named(node)]
+        elif kind == "parenthesized_expression":
+            inner = _named(node)
+            if len(inner) == 1:
+                tasks = [(_ASSIGN, inner[0], scope, also_read, uncertain)]
+            else:
+                tasks = self._visit_all(inner, scope, True)
+        elif kind in _TYPE_WRAPPERS:
+            wrapped = _wrapped_expression(node)
+            if wrapped is not None:
+                tasks = [(_ASSIGN, wrapped, scope, also_read, uncertain)]
+        elif kind in ("member_expression", "subscript_expression"):
+            tasks = [(_VISIT, node, scope, None, uncertain)]
+        else:
+            tasks = [(_VISIT, node, scope, None, True)]
+        self._push(tasks)
+
+
+def _wrapped_expression(node: Node) -> Node | None:
+    """The expression inside ``x!``, ``x as T``, ``x satisfies T`` or ``<T>x``."""
+    named = _named(node)
+    if not named:
+        return None
+    return named[-1] if node.type == "type_assertion" else named[0]
+
+
+_HANDLERS = {
+    "statement_block": _Analyzer._statement_block,
+    "lexical_declaration": _Analyzer._variable_declaration,
+    "variable_declaration": _Analyzer._variable_declaration,
+    "using_declaration": _Analyzer._variable_declaration,
+    "for_statement": _Analyzer._for_statement,
+    "for_in_statement": _Analyzer._for_in_statement,
+    "function_signature": _Analyzer._function_signature,
+    "catch_clause": _Analyzer._catch_clause,
+    "switch_statement": _Analyzer._switch_statement,
+    "with_statement": _Analyzer._with_statement,
+    "assignment_expression": _Analyzer._assignment,
+    "augmented_assignment_expression": _Analyzer._assignment,
+    "update_expression": _Analyzer._update,
+    "member_expression": _Analyzer._member,
+    "pair": _Analyzer._pair,
+    "import_statement": _Analyzer._import,
+    "export_statement": _Analyzer._export,
+    "jsx_opening_element": _Analyzer._jsx_element,
+    "jsx_self_closing_element": _Analyzer._jsx_element,
+    "enum_declaration": _Analyzer._named_declaration,
+    "internal_module": _Analyzer._named_declaration,
+    "module": _Analyzer._named_declaration,
+    **{kind: _Analyzer._type_wrapper for kind in _TYPE_WRAPPERS},
+    **{kind: _Analyzer._function for kind in _FUNCTIONS},
+    **{kind: _Analyzer._class for kind in _CLASSES},
+}
+
+
+def build_scopes(source: ParsedSource, source_type: SourceType) -> ScopeManager:
+    """Analyse ``source``; see :func:`patterns.scope.analyze_scopes`."""
+    return _Analyzer(source, source_type).run()
