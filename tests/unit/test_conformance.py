@@ -8,19 +8,21 @@ table of passed cases per rule run ``python -m patterns.conformance``.
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import pytest
 
 from patterns import PatternMatcher
 from patterns.conformance import CASES_ENV, Case, cases_dir, implemented_rules, load_cases, run_case
 
-# Cases we knowingly fail, each with the reason. Keep this list short: when a
-# case starts passing, strict xfail turns it red so that it leaves the list.
+# Cases we knowingly fail, each with the reason, one JSON file per rule in
+# conformance_gaps/ (``{"<case id>": "<reason>"}``). Keep them short: when a case starts
+# passing, strict xfail turns it red so that it leaves the list.
 KNOWN_FAILURES: dict[str, str] = {
-    "prefer-const-invalid-49": (
-        "its inline /*eslint no-undef-init:error*/ comment expects a second error from "
-        "no-undef-init, which is not implemented yet"
-    ),
+    case_id: reason
+    for path in sorted((Path(__file__).parent / "conformance_gaps").glob("*.json"))
+    for case_id, reason in json.loads(path.read_text(encoding="utf-8")).items()
 }
 
 

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from streams.exceptions import InvalidEvent
 from streams.records import (
@@ -74,5 +75,5 @@ def test_dead_letter_keeps_the_payload_whole():
 
 def test_records_are_frozen():
     change = CodeChange(repo="r", path="p.js", revision=1, content="")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         change.repo = "other"  # type: ignore[misc]
