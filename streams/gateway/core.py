@@ -17,19 +17,24 @@ from dataclasses import dataclass, field
 from .globs import compile_glob
 from .protocol import ProtocolError
 
-__all__ = ["Subscription", "PublishOutcome", "GatewayCore"]
+__all__ = ["ALL_REPOS", "Subscription", "PublishOutcome", "GatewayCore"]
+
+
+#: The repo of a subscription to every repo (dashboards).
+ALL_REPOS = "*"
 
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """Fixes of ``repo`` whose path matches one of ``paths`` (all paths when empty)."""
+    """Fixes of ``repo`` (every repo for ``*``) whose path matches one of ``paths``
+    (all paths when empty)."""
 
     id: str
     repo: str
     paths: tuple[str, ...] = ()
 
     def matches(self, repo: str, path: str) -> bool:
-        if repo != self.repo:
+        if repo != self.repo and self.repo != ALL_REPOS:
             return False
         if not self.paths:
             return True
@@ -148,7 +153,7 @@ class GatewayCore:
         ready: list[str] = []
         overflowed: list[str] = []
         head = f'{{"type":"fix","position":{json.dumps(position)},"result":{result_json},'
-        for client_id in self._by_repo.get(repo, ()):
+        for client_id in self._by_repo.get(repo, set()) | self._by_repo.get(ALL_REPOS, set()):
             client = self._clients[client_id]
             if client.overflowed:
                 continue

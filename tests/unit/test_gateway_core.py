@@ -146,3 +146,13 @@ def test_protocol_errors(raw, code):
 def test_protocol_accepts_known_messages():
     message = parse_client_message('{"type": "subscribe", "id": 7, "repo": "r"}', 1000)
     assert (message.type, message.id, message.body["repo"]) == ("subscribe", "7", "r")
+
+
+def test_wildcard_repo_subscription_sees_every_repo():
+    core = GatewayCore()
+    dash, editor = core.connect(), core.connect()
+    core.subscribe(dash, "*")
+    core.subscribe(editor, "web")
+    assert set(core.publish("web", "a.js", "1", result("web", "a.js", "1"), "0:0").ready) == {
+        dash, editor}
+    assert core.publish("api", "b.js", "2", result("api", "b.js", "2"), "0:1").ready == (dash,)
