@@ -200,72 +200,59 @@ def subscribe(repo: str, paths: tuple[str, ...], url: str | None, as_json: bool,
 # -- offline fixing -----------------------------------------------------------------------
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--rule", "rule_flags", multiple=True, metavar="NAME[:OPTIONS_JSON]",
+              help="Run this rule (repeatable), with ESLint-style options as JSON, e.g. "
+                   """'eqeqeq:["always", {"null": "ignore"}]'. Default: the config's rules, """
+                   "else all rules.")
 @click.option("--fix", "write", is_flag=True, help="Write the fixed files back.")
-@click.option("--rule", "rules", multiple=True, help="Only this rule (repeatable).")
+@click.option("--fix-dry-run", "dry_run", is_flag=True,
+              help="Fix in memory only; the JSON format then carries each file's `output`.")
 @click.option("--format", "fmt", type=click.Choice(["stylish", "json"]), default="stylish",
-              help="Output format.")
-def fix(paths: tuple[str, ...], write: bool, rules: tuple[str, ...], fmt: str) -> None:
-    """Check files offline (no Kafka): print the problems, and with --fix apply the fixes.
+              show_default=True, help="Output format (json is ESLint's JSON formatter).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Check files in this many processes.")
+@click.option("--source-type", type=click.Choice(["module", "script", "commonjs"]),
+              default=None, help="Default: from the extension as ESLint 9 (.cjs commonjs, "
+                                 "else module), or the config's `source-type`.")
+def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_run: bool,
+        fmt: str, jobs: int, source_type: str | None) -> None:
+    """Check files and folders offline (no Kafka), like ESLint.
 
-    Exit code 0 when no problems remain, 1 when some do, 2 on a usage or internal error.
+    Rules and options also come from `fixstream.toml` or `[tool.fixstream]` in
+    `pyproject.toml` (keys `rules`, `source-type`, `ignores`). Folders are walked,
+    skipping node_modules, build output, hidden folders and ignored paths.
+
+    Exit code: 0 when no problem remains, 1 when some do, 2 on a usage or internal error.
     """
-    from patterns import PatternMatcher
+    from tqdm import tqdm
+
     from patterns.exceptions import PatternError
 
-    from .client import iter_source_files
+    from . import lint
 
     try:
-        matcher = PatternMatcher(list(rules) if rules else None)
-    except PatternError as exc:
+        config = lint.load_config(Path.cwd())
+        rules = lint.parse_rule_flags(rule_flags) if rule_flags else config.rules
+        files = list(lint.discover(paths, config.ignores))
+        with tqdm(total=len(files), unit="file", desc="checking", leave=False,
+                  disable=len(files) < 200 or not sys.stderr.isatty()) as bar:
+            results = lint.lint_files(files, rules, source_type or config.source_type,
+                                      fix=write or dry_run, jobs=jobs, progress=bar.update)
+    except (lint.UsageError, PatternError) as exc:
         _fail(str(exc))
-    report: list[dict[str, Any]] = []
-    remaining = 0
-    for file, _root in iter_source_files(paths):
-        try:
-            code = file.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            click.echo(f"{file}: skipped, not readable as UTF-8 text ({exc})", err=True)
-            continue
-        try:
-            from patterns.parsing import language_for_path
-            language = language_for_path(str(file))
-            fixed, fix_report = matcher.apply_fixes(code, language=language) if write else (
-                code, None)
-            problems = matcher.analyze_code(fixed, language=language)
-        except PatternError as exc:
-            click.echo(f"{file}: skipped ({exc})", err=True)
-            continue
-        if write and fixed != code:
-            file.write_text(fixed, encoding="utf-8")
-        remaining += len(problems)
-        entry: dict[str, Any] = {
-            "filePath": str(file.resolve()),
-            "messages": [{"ruleId": p.rule, "line": p.line, "column": p.column,
-                          "endLine": p.end_line, "endColumn": p.end_column,
-                          "message": p.message, "severity": 2, "fixable": p.fix is not None}
-                         for p in problems],
-            "errorCount": len(problems),
-        }
-        if write and fixed != code:
-            entry["output"] = fixed
-        report.append(entry)
+    except Exception as exc:  # an internal error is exit code 2, as ESLint's
+        _fail(f"internal error: {type(exc).__name__}: {exc}")
+    if write:
+        for result in results:
+            if result.output is not None:
+                Path(result.path).write_text(result.output, encoding="utf-8")
     if fmt == "json":
-        click.echo(json.dumps(report))
+        click.echo(lint.format_json(results))
     else:
-        for entry in report:
-            if not entry["messages"]:
-                continue
-            click.echo(click.style(entry["filePath"], underline=True))
-            for m in entry["messages"]:
-                click.echo(f"  {m['line']}:{m['column']}  {click.style('error', fg='red')}  "
-                           f"{m['message']}  {click.style(m['ruleId'], dim=True)}")
-            click.echo()
-        if remaining:
-            fixable = sum(m["fixable"] for e in report for m in e["messages"])
-            click.secho(f"✖ {remaining} problem(s)"
-                        + (f", {fixable} fixable with --fix" if fixable else ""),
-                        fg="red", bold=True)
-    sys.exit(1 if remaining else 0)
+        report = lint.format_stylish(results, color=sys.stdout.isatty())
+        if report:
+            click.echo(report)
+    sys.exit(lint.exit_code(results))
 
 
 # -- everything at once -------------------------------------------------------------------

@@ -1,0 +1,101 @@
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from streams.cli import main
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.js").write_text("let a = 1;\nif (a === 2) {}\n")
+    (tmp_path / "src" / "typo.js").write_text("let a = 1;\nif (a = = 2) {}\n")
+    (tmp_path / "src" / "clean.js").write_text("const b = 2;\nexport default b;\n")
+    (tmp_path / "src" / "blob.js").write_bytes(b"\x00\x01binary")
+    (tmp_path / "node_modules" / "dep").mkdir(parents=True)
+    (tmp_path / "node_modules" / "dep" / "x.js").write_text("let never = 1;\n")
+    (tmp_path / "notes.txt").write_text("let x = 1;\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["fix", *args])
+
+
+def test_json_format_is_eslints(project: Path):
+    result = run("--format", "json", "--rule", "prefer-const", "src")
+    assert result.exit_code == 1, result.output
+    entries = {Path(e["filePath"]).name: e for e in json.loads(result.output)}
+    assert set(entries) == {"a.js", "blob.js", "clean.js", "typo.js"}, \
+        "node_modules and .txt skipped"
+    a = entries["a.js"]
+    assert a["errorCount"] == 1 and a["fixableErrorCount"] == 1 and "output" not in a
+    [message] = a["messages"]
+    assert (message["ruleId"], message["line"], message["column"], message["severity"]) == (
+        "prefer-const", 1, 5, 2)
+    assert entries["clean.js"]["messages"] == []
+    assert entries["blob.js"]["fatalErrorCount"] == 1, "a binary file is reported, not fatal"
+
+
+def test_fix_dry_run_carries_output_and_writes_nothing(project: Path):
+    result = run("--format", "json", "--fix-dry-run", "src/typo.js")
+    [entry] = json.loads(result.output)
+    assert entry["output"].startswith("const a = 1;\nif (a == 2)")
+    assert (project / "src" / "typo.js").read_text() == "let a = 1;\nif (a = = 2) {}\n"
+
+
+def test_fix_writes_files_and_exits_by_what_remains(project: Path):
+    result = run("--fix", "--rule", "prefer-const", "--rule", "no-spaced-equals",
+                 "src/typo.js")
+    assert result.exit_code == 0, result.output
+    assert (project / "src" / "typo.js").read_text() == "const a = 1;\nif (a == 2) {}\n"
+
+
+def test_rule_options_as_json(project: Path):
+    (project / "d.js").write_text("let {a, b} = o;\nb = 1;\n")
+    plain = run("--format", "json", "--rule", "prefer-const", "d.js")
+    assert json.loads(plain.output)[0]["errorCount"] == 1
+    strict = run("--format", "json", "--rule", 'prefer-const:{"destructuring": "all"}', "d.js")
+    assert json.loads(strict.output)[0]["errorCount"] == 0
+
+
+def test_config_from_fixstream_toml(project: Path):
+    (project / "fixstream.toml").write_text('rules = ["no-spaced-equals"]\nignores = ["src/c*"]\n')
+    result = run("--format", "json", "src")
+    entries = json.loads(result.output)
+    names = {Path(e["filePath"]).name for e in entries}
+    assert "clean.js" not in names
+    rules = {m["ruleId"] for e in entries for m in e["messages"]}
+    assert rules <= {"no-spaced-equals", None}
+
+
+def test_config_from_pyproject(project: Path):
+    (project / "pyproject.toml").write_text('[tool.fixstream]\nrules = {"prefer-const" = '
+                                            '[{destructuring = "all"}]}\n')
+    result = run("--format", "json", "src/a.js")
+    assert {m["ruleId"] for m in json.loads(result.output)[0]["messages"]} == {"prefer-const"}
+
+
+@pytest.mark.parametrize("flag", ["nope", "prefer-const:{bad json"])
+def test_usage_errors_exit_2(project: Path, flag: str):
+    result = run("--rule", flag, "src")
+    assert result.exit_code == 2
+    assert "error:" in result.output
+
+
+def test_jobs_give_the_same_results(project: Path):
+    for i in range(12):
+        (project / "src" / f"m{i}.js").write_text(f"let v{i} = {i};\nexport {{ v{i} }};\n")
+    one = json.loads(run("--format", "json", "src").output)
+    two = json.loads(run("--format", "json", "--jobs", "2", "src").output)
+    assert one == two
+
+
+def test_stylish_summary(project: Path):
+    result = run("--rule", "prefer-const", "src/a.js")
+    assert result.exit_code == 1
+    assert "1:5" in result.output and "prefer-const" in result.output
+    assert "1 problem" in result.output and "fixable with the `--fix` option" in result.output
