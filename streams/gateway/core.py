@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .globs import compile_glob
+from .history import parse_position
 from .protocol import ProtocolError
 
 __all__ = ["ALL_REPOS", "Subscription", "PublishOutcome", "GatewayCore"]
@@ -42,12 +43,20 @@ class Subscription:
         return any(compile_glob(p).match(path) for p in self.paths)
 
 
+def _at_or_before(position: str, last: tuple[int, int]) -> bool:
+    try:
+        return parse_position(position) <= last
+    except ValueError:
+        return False
+
+
 @dataclass(slots=True)
 class _Client:
     id: str
     label: str | None
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
-    outbox: deque[str] = field(default_factory=deque)
+    # (repo, position, frame): repo and position let a resume drop what it replays.
+    outbox: deque[tuple[str, str, str]] = field(default_factory=deque)
     delivered: int = 0
     overflowed: bool = False
 
@@ -165,9 +174,41 @@ class GatewayCore:
                 client.outbox.clear()
                 overflowed.append(client_id)
                 continue
-            client.outbox.append(head + f'"subscriptions":{json.dumps(matched)}}}')
+            client.outbox.append(
+                (repo, position, head + f'"subscriptions":{json.dumps(matched)}}}'))
             ready.append(client_id)
         return PublishOutcome(tuple(ready), tuple(overflowed))
+
+    def replay(self, client_id: str, subscription_id: str,
+               entries: list[tuple[str, str]]) -> int:
+        """Queue a resuming subscription's missed fixes ahead of its live ones.
+
+        ``entries`` are ``(position, result_json)`` from the history, oldest first. Live
+        frames of the same repo already queued at or before the last replayed position
+        are dropped, so each fix reaches the client once, in order. Returns the number of
+        replayed frames.
+        """
+        client = self._client(client_id)
+        sub = client.subscriptions.get(subscription_id)
+        if sub is None:
+            raise ProtocolError("unknown_subscription", f"no subscription {subscription_id}")
+        frames: list[tuple[str, str, str]] = []
+        last: tuple[int, int] | None = None
+        for position, result_json in entries:
+            result = json.loads(result_json)
+            last = parse_position(position)
+            if not sub.matches(sub.repo if sub.repo != ALL_REPOS else result["repo"],
+                               result["path"]):
+                continue
+            frames.append((sub.repo, position,
+                           f'{{"type":"fix","position":{json.dumps(position)},'
+                           f'"result":{result_json},"replayed":true,'
+                           f'"subscriptions":{json.dumps([sub.id])}}}'))
+        if last is not None:
+            kept = [item for item in client.outbox
+                    if not (item[0] == sub.repo and _at_or_before(item[1], last))]
+            client.outbox = deque(frames + kept)
+        return len(frames)
 
     def take(self, client_id: str, limit: int | None = None) -> list[str]:
         """Frames waiting for ``client_id``, oldest first, removed from its outbox."""
@@ -176,7 +217,7 @@ class GatewayCore:
             return []
         box = client.outbox
         count = len(box) if limit is None else min(limit, len(box))
-        frames = [box.popleft() for _ in range(count)]
+        frames = [box.popleft()[2] for _ in range(count)]
         client.delivered += len(frames)
         return frames
 

@@ -156,3 +156,26 @@ def test_wildcard_repo_subscription_sees_every_repo():
     assert set(core.publish("web", "a.js", "1", result("web", "a.js", "1"), "0:0").ready) == {
         dash, editor}
     assert core.publish("api", "b.js", "2", result("api", "b.js", "2"), "0:1").ready == (dash,)
+
+
+def test_replay_goes_first_and_overlapping_live_frames_are_dropped():
+    core = GatewayCore()
+    a = core.connect()
+    sub = core.subscribe(a, "r", ["src/**"])
+    # Live fixes arrive while the history is read: 5-0 is also in the history.
+    core.publish("r", "src/b.js", "id5", result("r", "src/b.js", "id5"), "5-0")
+    core.publish("r", "src/c.js", "id6", result("r", "src/c.js", "id6"), "6-0")
+    history = [("3-0", result("r", "src/a.js", "id3")),
+               ("4-0", result("r", "lib/x.js", "id4")),
+               ("5-0", result("r", "src/b.js", "id5"))]
+    assert core.replay(a, sub.id, history) == 2, "lib/x.js does not match src/**"
+    frames = [json.loads(f) for f in core.take(a)]
+    assert [f["position"] for f in frames] == ["3-0", "5-0", "6-0"]
+    assert frames[0]["replayed"] is True and "replayed" not in frames[2]
+
+
+def test_replay_of_an_unknown_subscription_is_an_error():
+    core = GatewayCore()
+    a = core.connect()
+    with pytest.raises(ProtocolError):
+        core.replay(a, "s99", [])
