@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     )
     gateway_max_message_bytes: int = Field(
         2_000_000, ge=1024, description="Largest WebSocket message a client may send."
+    )
+    gateway_token_key: SecretStr | None = Field(
+        None, description="Key that signs client tokens; unset = loopback clients only."
+    )
+    gateway_token_algorithms: str = Field(
+        "HS256", description="Accepted token algorithms, comma separated (HS256/384/512)."
+    )
+    gateway_history_size: int = Field(
+        1000, ge=1, description="Fixes kept per repo for clients that resume."
     )
     data_dir: Path = Field(
         Path(".cache/fixstream-data"), description="Working folder of the worker's local state."

@@ -34,6 +34,7 @@ ERROR_CODES = {
     "invalid_event": "the submitted change or feedback does not validate",
     "too_many_subscriptions": "the client has reached its subscription limit",
     "unknown_subscription": "no such subscription on this connection",
+    "forbidden": "the client's token does not cover that repo",
     "unavailable": "Kafka did not accept the event; retry later",
     "internal": "an unexpected error in the gateway",
 }
@@ -91,7 +92,8 @@ def error_frame(error: ProtocolError, request_id: str | None = None) -> str:
 PROTOCOL_SCHEMA: dict[str, Any] = {
     "version": PROTOCOL_VERSION,
     "client": {
-        "subscribe": {"repo": "string", "paths": "list of globs (optional)"},
+        "subscribe": {"repo": "string (`*`: every repo)", "paths": "list of globs (optional)",
+                      "since": "position to resume after (optional)"},
         "unsubscribe": {"subscription": "string"},
         "change": {"change": "CodeChange"},
         "feedback": {"feedback": "Feedback"},

@@ -100,8 +100,9 @@ class Stack:
     def log(self, command: str) -> str:
         return (self.logs / f"{command}.log").read_text(errors="replace")
 
-    def start(self) -> None:
-        self.spawn("worker")
+    def start(self, worker: bool = True) -> None:
+        if worker:
+            self.spawn("worker")
         gateway = self.spawn("gateway")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -114,6 +115,10 @@ class Stack:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("gateway not ready:\n" + self.log("gateway"))
+
+    def print_logs(self) -> None:
+        for log in sorted(self.logs.glob("*.log")):
+            print(f"----- {log.stem} log -----\n{log.read_text(errors='replace')[-4000:]}")
 
     def stop(self) -> None:
         for process in self.processes:
@@ -134,8 +139,7 @@ def stack(services: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield stack
     finally:
         stack.stop()
-        for command in ("worker", "gateway"):
-            print(f"----- {command} log -----\n{stack.log(command)[-4000:]}")
+        stack.print_logs()
 
 
 async def produce(stack: Stack, stage: str, value: bytes, key: str = "k") -> None:
