@@ -15,8 +15,8 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
-__all__ = ["Position", "parse_position", "format_position", "Replay", "HistoryStore", "MemoryHistory",
-           "RedisHistory"]
+__all__ = ["Position", "parse_position", "format_position", "Replay", "HistoryStore",
+           "MemoryHistory", "RedisHistory"]
 
 log = logging.getLogger("fixstream.gateway")
 
