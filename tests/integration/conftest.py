@@ -22,9 +22,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.services import KAFKA, REDIS_URL, REQUIRE_SERVICES
+
 REPO = Path(__file__).resolve().parents[2]
-KAFKA = os.environ.get("FIXSTREAM_TEST_KAFKA", "127.0.0.1:9092")
-REDIS_URL = os.environ.get("FIXSTREAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+__all__ = ["KAFKA", "REDIS_URL", "Stack", "change", "next_fix", "produce"]
 
 
 def _answers(host: str, port: int) -> bool:
@@ -39,7 +41,7 @@ def _require(name: str, host: str, port: int, start: str) -> None:
     if _answers(host, port):
         return
     message = f"{name} does not answer on {host}:{port}; start it with `{start}`"
-    if os.environ.get("FIXSTREAM_REQUIRE_SERVICES") == "1":
+    if REQUIRE_SERVICES:
         pytest.fail(message)
     pytest.skip(message)
 

@@ -54,11 +54,12 @@ from cache import (
     open_cache,
 )
 from cache._breaker import CircuitBreaker
+from tests.services import REDIS_URL as TEST_REDIS_URL
 
 REDIS_URL = (
     os.environ.get("FIXSTREAM_TEST_REDIS_URL")  # what tests/integration reads
     or os.environ.get("FIXSTREAM_REDIS_URL")
-    or "redis://127.0.0.1:6379/0"
+    or TEST_REDIS_URL
 )
 REQUIRE_SERVICES = os.environ.get("FIXSTREAM_REQUIRE_SERVICES") == "1"
 LOGGER = "fixstream.cache"

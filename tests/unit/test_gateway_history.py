@@ -1,7 +1,6 @@
 """History backends, one suite: in memory, and in a real Redis (integration)."""
 
 import json
-import os
 import socket
 import uuid
 from urllib.parse import urlparse
@@ -9,8 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from streams.gateway.history import MemoryHistory, RedisHistory, parse_position
-
-REDIS_URL = os.environ.get("FIXSTREAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.services import REDIS_URL, REQUIRE_SERVICES
 
 
 def _redis_answers() -> bool:
@@ -29,7 +27,7 @@ async def store(request):
         return
     if not _redis_answers():
         message = f"Redis does not answer at {REDIS_URL}; run `bash deploy/local/redis.sh start`"
-        if os.environ.get("FIXSTREAM_REQUIRE_SERVICES") == "1":
+        if REQUIRE_SERVICES:
             pytest.fail(message)
         pytest.skip(message)
     history = RedisHistory(REDIS_URL, namespace=f"fxh{uuid.uuid4().hex[:8]}", max_per_repo=5)
