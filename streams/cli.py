@@ -101,6 +101,32 @@ def gateway(host: str | None, port: int | None) -> None:
     _run(serve())
 
 
+@main.command()
+@click.option("--read", "read", multiple=True, required=True,
+              help="Repo (glob) the holder may receive fixes of; repeatable; `*` for all.")
+@click.option("--write", "write", multiple=True,
+              help="Repo (glob) the holder may submit changes for; repeatable.")
+@click.option("--subject", default=None, help="Who the token is for (shown in logs).")
+@click.option("--ttl", "ttl_s", type=float, default=86400.0, show_default=True,
+              help="Lifetime in seconds.")
+def token(read: tuple[str, ...], write: tuple[str, ...], subject: str | None,
+          ttl_s: float) -> None:
+    """Mint a gateway access token signed with FIXSTREAM_GATEWAY_TOKEN_KEY.
+
+    Clients send it as `Authorization: Bearer <token>` or `?token=<token>` on the
+    WebSocket URL.
+    """
+    from .gateway.auth import issue_token
+
+    settings = get_settings()
+    if settings.gateway_token_key is None:
+        _fail("set FIXSTREAM_GATEWAY_TOKEN_KEY to the key the gateway verifies tokens with")
+        return
+    algorithm = settings.gateway_token_algorithms.split(",")[0].strip()
+    click.echo(issue_token(settings.gateway_token_key.get_secret_value(), read=read,
+                           write=write, subject=subject, ttl_s=ttl_s, algorithm=algorithm))
+
+
 # -- producing and subscribing ------------------------------------------------------------
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
@@ -170,14 +196,20 @@ def _print_fix(frame: dict[str, Any], as_json: bool) -> None:
 @click.option("--repo", required=True, help="Repository to follow.")
 @click.option("--path", "paths", multiple=True, help="Path glob (repeatable), e.g. 'src/**'.")
 @click.option("--url", default=None, help="Gateway URL (default from FIXSTREAM_GATEWAY_*).")
+@click.option("--token", "access_token", envvar="FIXSTREAM_TOKEN", default=None,
+              help="Access token (or FIXSTREAM_TOKEN), when the gateway requires one.")
 @click.option("--json", "as_json", is_flag=True, help="Print each FixResult as one JSON line.")
 @click.option("--count", type=int, default=None, help="Exit after this many fixes.")
-def subscribe(repo: str, paths: tuple[str, ...], url: str | None, as_json: bool,
-              count: int | None) -> None:
+def subscribe(repo: str, paths: tuple[str, ...], url: str | None, access_token: str | None,
+              as_json: bool, count: int | None) -> None:
     """Print fixes for a repository live, as the gateway pushes them."""
+    from websockets.exceptions import InvalidStatus
+
     from .client import Subscriber
 
     target = _gateway_url(get_settings(), url)
+    if access_token:
+        target += ("&" if "?" in target else "/?") + f"token={access_token}"
 
     async def follow() -> None:
         try:
@@ -190,6 +222,10 @@ def subscribe(repo: str, paths: tuple[str, ...], url: str | None, as_json: bool,
                     seen += 1
                     if count is not None and seen >= count:
                         return
+        except InvalidStatus as exc:
+            raise FixstreamError(f"the gateway refused the connection "
+                                 f"({exc.response.status_code}: "
+                                 f"{exc.response.body.decode(errors='replace')})") from None
         except OSError as exc:
             raise FixstreamError(f"cannot reach the gateway at {target} ({exc}); start it "
                                  "with `fixstream gateway` or `fixstream up`") from None
