@@ -1,0 +1,172 @@
+"""Statement-level helpers for no-useless-return, no-else-return and curly.
+
+ESTree and tree-sitter differ in small ways these rules care about: ESTree's
+tokens leave comments aside (tree-sitter keeps ``comment`` nodes among the
+children), a method's function starts at its parameters, and TypeScript
+module bodies are not statement lists. Offsets here are byte offsets.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Final
+
+from tree_sitter import Node, Query, QueryCursor
+
+from ..parsing import ParsedSource
+
+__all__ = [
+    "ATOMIC_TOKENS",
+    "FUNCTIONS",
+    "enclosing_function",
+    "find_nodes",
+    "first_token",
+    "function_range",
+    "is_statement_list",
+    "last_token",
+    "line_break_between",
+    "named",
+    "token_after",
+    "token_before",
+]
+
+FUNCTIONS: Final = frozenset(
+    {
+        "function_declaration",
+        "generator_function_declaration",
+        "function_expression",
+        "function",
+        "generator_function",
+        "arrow_function",
+        "method_definition",
+    }
+)
+# Nodes ESLint sees as one token (their inner leaves are not tokens of their own).
+ATOMIC_TOKENS: Final = frozenset({"string", "regex", "template_string", "jsx_text"})
+# A statement_block owned by one of these is a TypeScript module body.
+_MODULE_BODY_OWNERS: Final = frozenset({"internal_module", "module", "ambient_declaration"})
+_LINE_BREAKS: Final = (b"\n", b"\r", "\u2028".encode(), "\u2029".encode())
+
+
+def named(node: Node) -> list[Node]:
+    """The named children of ``node`` other than comments."""
+    return [c for c in node.named_children if c.type != "comment"]
+
+
+def is_statement_list(node: Node) -> bool:
+    """ESLint's STATEMENT_LIST_PARENTS: a program, block, static block or switch case."""
+    kind = node.type
+    if kind in ("program", "switch_case", "switch_default"):
+        return True
+    if kind != "statement_block":
+        return False
+    owner = node.parent
+    return owner is None or owner.type not in _MODULE_BODY_OWNERS
+
+
+def enclosing_function(node: Node) -> Node | None:
+    """The nearest function around ``node`` (ESLint's getUpperFunction)."""
+    current = node.parent
+    while current is not None:
+        if current.type in FUNCTIONS:
+            return current
+        current = current.parent
+    return None
+
+
+def function_range(node: Node) -> tuple[int, int]:
+    """ESTree's range of a function: a method's function starts at its parameters."""
+    if node.type == "method_definition":
+        start = node.child_by_field_name("type_parameters") or node.child_by_field_name(
+            "parameters"
+        )
+        if start is not None:
+            return start.start_byte, node.end_byte
+    return node.start_byte, node.end_byte
+
+
+def _is_token(node: Node) -> bool:
+    return node.type in ATOMIC_TOKENS or (node.child_count == 0 and node.type != "comment")
+
+
+def _edge_token(node: Node, last: bool) -> Node | None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "comment" or current.end_byte <= current.start_byte:
+            continue
+        if _is_token(current):
+            return current
+        children = current.children
+        # The stack pops the edge-most child first.
+        stack.extend(children if last else reversed(children))
+    return None
+
+
+def first_token(node: Node) -> Node | None:
+    """The first token of ``node`` (comments are not tokens)."""
+    return _edge_token(node, last=False)
+
+
+def last_token(node: Node) -> Node | None:
+    """The last token of ``node``."""
+    return _edge_token(node, last=True)
+
+
+def token_before(node: Node) -> Node | None:
+    """The token just before ``node`` in the source."""
+    current: Node | None = node
+    while current is not None:
+        sibling = current.prev_sibling
+        while sibling is not None:
+            token = last_token(sibling)
+            if token is not None:
+                return token
+            sibling = sibling.prev_sibling
+        current = current.parent
+    return None
+
+
+def token_after(node: Node) -> Node | None:
+    """The token just after ``node`` in the source."""
+    current: Node | None = node
+    while current is not None:
+        sibling = current.next_sibling
+        while sibling is not None:
+            token = first_token(sibling)
+            if token is not None:
+                return token
+            sibling = sibling.next_sibling
+        current = current.parent
+    return None
+
+
+def line_break_between(data: bytes, start: int, end: int) -> bool:
+    """Whether ``data[start:end]`` holds a line break (ESLint's set of them)."""
+    chunk = data[start:end]
+    return any(mark in chunk for mark in _LINE_BREAKS)
+
+
+_QUERIES: dict[tuple[str, str], Query | None] = {}
+_QUERIES_LOCK = threading.Lock()
+
+
+def find_nodes(source: ParsedSource, types: tuple[str, ...]) -> list[Node]:
+    """Every node of the given types, in document order (outer before inner).
+
+    A tree-sitter query runs in C: much cheaper than visiting every node in Python.
+    Types the grammar lacks (``function`` in newer grammars...) are ignored.
+    """
+    key = (source.language, " ".join(types))
+    if key not in _QUERIES:
+        with _QUERIES_LOCK:
+            if key not in _QUERIES:
+                language = source.tree.language
+                known = [kind for kind in types if language.id_for_node_kind(kind, True)]
+                pattern = " ".join(f"({kind}) @n" for kind in known)
+                _QUERIES[key] = Query(language, pattern) if known else None
+    query = _QUERIES[key]
+    if query is None:
+        return []
+    found = QueryCursor(query).captures(source.root).get("n", [])
+    return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
