@@ -201,12 +201,18 @@ _CHUNK: Final = 1 << 16
 
 
 def parse(
-    code: str, language: str = "javascript", *, time_limit: float | None = None
+    code: str,
+    language: str = "javascript",
+    *,
+    time_limit: float | None = None,
+    old_tree: tree_sitter.Tree | None = None,
 ) -> ParsedSource:
     """Parse ``code`` with the grammar for ``language`` (a name or alias).
 
     ``time_limit`` caps the parse in seconds (default: :func:`parse_time_limit`);
     raises :class:`~patterns.exceptions.ParseTimeout` when it runs out.
+    ``old_tree``: the tree of the previous text, already ``edit``-ed to match
+    ``code``, for an incremental parse (see :mod:`patterns.incremental`).
     """
     lang = normalize_language(language)
     data = code.encode("utf-8", "surrogatepass")
@@ -221,7 +227,10 @@ def parse(
         return time.monotonic() > deadline
 
     try:
-        tree = parser.parse(read, progress_callback=give_up)
+        if old_tree is None:  # tree-sitter takes no None for old_tree
+            tree = parser.parse(read, progress_callback=give_up)
+        else:
+            tree = parser.parse(read, old_tree=old_tree, progress_callback=give_up)
     except ValueError:
         parser.reset()  # a cancelled parser would otherwise resume this parse
         raise ParseTimeout(
