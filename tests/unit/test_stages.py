@@ -46,7 +46,9 @@ def test_typo_file_gets_every_rule_so_later_passes_fix_the_rest(matcher):
     encoded, planned, result = run(change(code), matcher)
     assert encoded.features["syntax_errors"] > 0
     assert planned.plan.source == "greedy"
-    assert planned.plan.rules[0] == "no-spaced-equals", "most reliable first"
+    reliabilities = [matcher.reliabilities[r] for r in planned.plan.rules]
+    assert reliabilities == sorted(reliabilities, reverse=True), "most reliable first"
+    assert "no-spaced-equals" in planned.plan.rules
     assert result.fixed_content == "const a = 1;\nif (a == 2) {}\n"
     assert {a["rule"] for a in result.applied} == {"no-spaced-equals", "prefer-const"}
     assert result.remaining == []
