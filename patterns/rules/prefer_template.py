@@ -1,0 +1,213 @@
+"""prefer-template: ``'a' + b`` should be the template literal `` `a${b}` ``.
+
+Follows ESLint 9 (https://eslint.org/docs/latest/rules/prefer-template): a
+chain of ``+`` that holds a string literal (or template literal) and some
+other operand is reported once, on the whole chain. The fix rewrites the
+whole chain, byte for byte as ESLint does: string literals become template
+literals (``${`` and backticks escaped, the now needless quote escapes
+dropped), other operands become ``${...}`` substitutions that keep the
+comments and blanks around the ``+`` signs, and parentheses are dropped.
+Parts that are only strings stay separate templates joined by ``+``.
+
+No fix is offered when a string holds an octal or ``\\8``/``\\9`` escape
+(not allowed in templates), nor for absurdly long chains (Python's stack).
+
+Like ESLint, a comment inside an operand's own parentheses (``(b /* c */)``)
+is not carried over.
+
+Reliability 0.95: the result is the same string, but a ``+`` chain that is
+numeric addition before the first string (``1 + 2 + 'x'``) keeps its order of
+evaluation only because ESLint groups it into one substitution.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar, Final
+
+from tree_sitter import Node
+
+from ..parsing import ParsedSource
+from ..rule import Rule, RuleContext
+from ..types import Problem
+from ._object_syntax import find_nodes, outer_paren, unparen
+
+__all__ = ["PreferTemplate"]
+
+_STRINGS: Final = frozenset({"string", "template_string"})
+_OCTAL_ESCAPE: Final = re.compile(r"^(?:[^\\]|\\.)*\\(?:[1-9]|0[0-9])", re.DOTALL)
+_TEMPLATE_HAZARD: Final = re.compile(r"\\*(\$\{|`)")
+_MAX_DEPTH: Final = 150  # nesting beyond this gets a report without a fix
+MESSAGE: Final = "Unexpected string concatenation."
+
+
+def _is_concat(node: Node | None) -> bool:
+    if node is None or node.type != "binary_expression":
+        return False
+    operator = node.child_by_field_name("operator")
+    return operator is not None and operator.type == "+"
+
+
+def _sides(node: Node) -> tuple[Node, Node]:
+    left = node.child_by_field_name("left")
+    right = node.child_by_field_name("right")
+    assert left is not None and right is not None
+    return unparen(left), unparen(right)
+
+
+def _operands(top: Node) -> Iterator[Node]:
+    """The operands of a ``+`` chain (parentheses dropped), nested chains flattened."""
+    stack = [top]
+    while stack:
+        node = stack.pop()
+        if _is_concat(node):
+            left, right = _sides(node)
+            stack.append(right)
+            stack.append(left)
+        else:
+            yield node
+
+
+def _depth(top: Node) -> int:
+    deepest = 0
+    stack = [(top, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if _is_concat(node) and deepest <= _MAX_DEPTH:
+            left, right = _sides(node)
+            stack.append((left, depth + 1))
+            stack.append((right, depth + 1))
+    return deepest
+
+
+def _unparen_once(node: Node) -> Node:
+    inner = [c for c in node.named_children if c.type != "comment"]
+    return inner[0] if len(inner) == 1 else node
+
+
+def _starts_with_curly(node: Node) -> bool:
+    """ESLint's startsWithTemplateCurly, as it behaves on espree's trees.
+
+    espree's template elements include their delimiters, so a template literal
+    never counts as starting (or ending) with a substitution.
+    """
+    while _is_concat(node):
+        node = _sides(node)[0]
+    return node.type not in _STRINGS
+
+
+def _ends_with_curly(node: Node) -> bool:
+    # ESLint looks at the *start* of a concatenation's right side here.
+    if _is_concat(node):
+        return _starts_with_curly(_sides(node)[1])
+    return node.type not in _STRINGS
+
+
+class _Fix:
+    """Builds ESLint's replacement text for one ``+`` chain."""
+
+    def __init__(self, ctx: RuleContext, top: Node) -> None:
+        self.ctx = ctx
+        self.top = top
+        self.strings: dict[int, bool] = {}
+
+    def text(self, node: Node) -> str:
+        return self.ctx.source.node_text(node)
+
+    def between(self, start: int, end: int, side: Node) -> str:
+        """The text of ``[start, end)`` without the parentheses around ``side``.
+
+        What is left is blanks and comments: ESLint joins the gaps between tokens.
+        """
+        parens: list[Node] = []
+        wrapper = side
+        while wrapper.type == "parenthesized_expression":
+            parens.extend(c for c in wrapper.children if c.type in ("(", ")"))
+            wrapper = _unparen_once(wrapper)
+        pieces = []
+        position = start
+        for token in sorted(parens, key=lambda t: t.start_byte):
+            if start <= token.start_byte and token.end_byte <= end:
+                pieces.append(self.ctx.source.byte_text(position, token.start_byte))
+                position = token.end_byte
+        pieces.append(self.ctx.source.byte_text(position, end))
+        return "".join(pieces)
+
+    def has_string(self, node: Node) -> bool:
+        known = self.strings.get(node.id)
+        if known is None:
+            known = any(o.type in _STRINGS for o in _operands(node))
+            self.strings[node.id] = known
+        return known
+
+    def template(self, node: Node, before: str | None, after: str | None) -> str:
+        if node.type == "string":
+            raw = self.text(node)
+            quote = raw[0]
+
+            def escape(match: re.Match[str]) -> str:
+                matched = match.group(0)
+                backslashes = len(matched) - len(match.group(1))
+                return "\\" + matched if backslashes % 2 == 0 else matched
+
+            body = _TEMPLATE_HAZARD.sub(escape, raw[1:-1]).replace("\\" + quote, quote)
+            return f"`{body}`"
+        if node.type == "template_string":
+            return self.text(node)
+        if _is_concat(node) and self.has_string(node):
+            left, right = _sides(node)
+            plus = node.child_by_field_name("operator")
+            raw_left = node.child_by_field_name("left")
+            raw_right = node.child_by_field_name("right")
+            assert plus is not None and raw_left is not None and raw_right is not None
+            before_plus = self.between(left.end_byte, plus.start_byte, raw_left)
+            after_plus = self.between(plus.end_byte, right.start_byte, raw_right)
+            if _ends_with_curly(left):
+                return (
+                    self.template(left, before, before_plus + after_plus)[:-1]
+                    + self.template(right, None, after)[1:]
+                )
+            if _starts_with_curly(right):
+                return (
+                    self.template(left, before, None)[:-1]
+                    + self.template(right, before_plus + after_plus, after)[1:]
+                )
+            return (
+                f"{self.template(left, before, None)}{before_plus}+{after_plus}"
+                f"{self.template(right, after, None)}"
+            )
+        return f"`${{{before or ''}{self.text(node)}{after or ''}}}`"
+
+
+class PreferTemplate(Rule):
+    name: ClassVar[str] = "prefer-template"
+    description: ClassVar[str] = "Require template literals instead of string concatenation"
+    default_reliability: ClassVar[float] = 0.95
+    fix_kind = "code"
+    options_schema: ClassVar[tuple[Any, ...]] = ()
+    version: ClassVar[int] = 1
+
+    def check(self, ctx: RuleContext) -> Iterator[Problem]:
+        for top in _top_concats(ctx.source):
+            operands = list(_operands(top))
+            kinds = [o.type in _STRINGS for o in operands]
+            if all(kinds) or not any(kinds):
+                continue
+            fix = None
+            octal = any(
+                o.type == "string" and _OCTAL_ESCAPE.match(ctx.source.node_text(o))
+                for o in operands
+            )
+            if not octal and not ctx.source.has_errors and _depth(top) <= _MAX_DEPTH:
+                replacement = _Fix(ctx, top).template(top, None, None)
+                fix = ctx.edit(top.start_byte, top.end_byte, replacement)
+            yield ctx.problem(MESSAGE, top.start_byte, top.end_byte, fix)
+
+
+def _top_concats(source: ParsedSource) -> Iterator[Node]:
+    """The ``+`` chains that are not themselves an operand of a ``+``, in document order."""
+    for node in find_nodes(source, "binary_expression"):
+        if _is_concat(node) and not _is_concat(outer_paren(node).parent):
+            yield node
