@@ -95,6 +95,9 @@ class MetricsFeed:
 
     async def _partitions(self, topic: str) -> list[TopicPartition]:
         assert self._consumer is not None
+        # The client keeps metadata of the topics it is told of only (the changes topic is
+        # never assigned here): add it, like the fixes consumer forces an update.
+        await self._consumer._client.add_topic(topic)
         partitions = self._consumer.partitions_for_topic(topic)
         for _ in range(50):
             if partitions:

@@ -299,7 +299,7 @@
     const total = latest.timings_ms ? latest.timings_ms.total : null;
     return h("div", {
       class: "fix-row" + (key === state.selectedKey ? " selected" : "") + (state.fresh.has(key) ? " fresh" : ""),
-      "data-key": key, "data-change-id": latest.change_id, "data-repo": file.repo, "data-path": file.path,
+      "data-change-id": latest.change_id, "data-repo": file.repo, "data-path": file.path,
       role: "button", tabindex: 0,
       onclick: () => select(key, latest.change_id),
       onkeydown: (e) => { if (e.key === "Enter") select(key, latest.change_id); },
@@ -615,7 +615,7 @@
     const lag = m.consumer_lag;
     $("k-lag").textContent = lag.total === null ? "–" : fmtCount(lag.total);
     $("k-lag-note").textContent = lag.total === null ? "not measured yet"
-      : Object.keys(lag.partitions).length + " partitions · changes waiting";
+      : Object.keys(lag.partitions).length + " partitions · " + (lag.total ? "changes waiting for the worker" : "nothing waiting");
 
     drawRate();
     drawLatency();
@@ -672,10 +672,9 @@
   }
 
   // ---- charts: a small canvas plotter -------------------------------------------------
-  function niceMax(value) {
-    if (value <= 0) return 1;
+  function niceStep(value) { // the smallest of 1, 2, 5 × 10^k at least `value`
     const power = Math.pow(10, Math.floor(Math.log10(value)));
-    for (const step of [1, 2, 2.5, 5, 10]) if (value <= step * power) return step * power;
+    for (const step of [1, 2, 5, 10]) if (value <= step * power) return step * power;
     return 10 * power;
   }
 
@@ -695,22 +694,25 @@
   // series: [{values, color, kind: "area"|"line"}]; scale: {log: bool, max}; returns geometry.
   function plot(canvas, series, options) {
     const { ctx, width, height } = prepareCanvas(canvas);
-    const pad = { left: 46, right: 8, top: 8, bottom: 20 };
-    const w = width - pad.left - pad.right, h = height - pad.top - pad.bottom;
+    const pad = { left: 50, right: 8, top: 8, bottom: 20 };
+    const w = width - pad.left - pad.right, ih = height - pad.top - pad.bottom;
     const n = series[0].values.length;
     const muted = cssVar("--muted"), grid = cssVar("--grid");
     const all = series.flatMap((s) => s.values).filter((v) => v !== null && v > 0);
     let y, ticks;
     if (options.log) {
-      const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all, 1))));
-      const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all, 10))));
-      y = (v) => pad.top + h - h * (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo));
+      const elo = Math.floor(Math.log10(Math.min(...all, 1)));
+      const ehi = Math.max(elo + 1, Math.ceil(Math.log10(Math.max(...all, 10))));
+      y = (v) => pad.top + ih - ih * (Math.log10(Math.max(v, Math.pow(10, elo))) - elo) / (ehi - elo);
       ticks = [];
-      for (let t = lo; t <= hi * 1.001; t *= 10) ticks.push(t);
+      for (let e = elo; e <= ehi; e++) ticks.push(Number("1e" + e));
     } else {
-      const max = niceMax(Math.max(...all, options.minMax || 1));
-      y = (v) => pad.top + h - h * v / max;
-      ticks = [0, max / 4, max / 2, (3 * max) / 4, max];
+      const top = Math.max(...all, options.minMax || 1);
+      const step = Math.max(options.minStep || 0, niceStep(top / 4));
+      const max = Math.ceil(top / step - 1e-9) * step;
+      y = (v) => pad.top + ih - ih * v / max;
+      ticks = [];
+      for (let t = 0; t <= max + 1e-9; t += step) ticks.push(t);
     }
     const x = (i) => pad.left + (n <= 1 ? w : (w * i) / (n - 1));
 
@@ -745,7 +747,7 @@
         for (let i = 0; i < n; i++) ctx.lineTo(x(i), y(s.values[i] || 0));
         ctx.lineTo(x(n - 1), y(0));
         ctx.closePath();
-        const gradient = ctx.createLinearGradient(0, pad.top, 0, pad.top + h);
+        const gradient = ctx.createLinearGradient(0, pad.top, 0, pad.top + ih);
         gradient.addColorStop(0, withAlpha(s.color, 0.35));
         gradient.addColorStop(1, withAlpha(s.color, 0.03));
         ctx.fillStyle = gradient;
@@ -778,7 +780,7 @@
       const xx = Math.round(x(options.hover)) + 0.5;
       ctx.strokeStyle = muted;
       ctx.setLineDash([3, 3]);
-      ctx.beginPath(); ctx.moveTo(xx, pad.top); ctx.lineTo(xx, pad.top + h); ctx.stroke();
+      ctx.beginPath(); ctx.moveTo(xx, pad.top); ctx.lineTo(xx, pad.top + ih); ctx.stroke();
       ctx.setLineDash([]);
     }
     return { pad, w, n };
@@ -801,7 +803,7 @@
     canvas._geometry = plot(canvas, [
       { values: m.series.fixes, color: cssVar("--accent"), kind: "area" },
       { values: m.series.cache_hits, color: cssVar("--teal"), kind: "area" },
-    ], { step: m.series.step_s, format: (v) => fmtRate(v), minMax: 1, hover: hover.rate });
+    ], { step: m.series.step_s, format: (v) => fmtRate(v), minMax: 4, minStep: 1, hover: hover.rate });
     canvas._tip = (i) => [tipTime(m, i), ["results", m.series.fixes[i] + "/s"], ["cache hits", m.series.cache_hits[i] + "/s"]];
   }
 
