@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from .kafka import max_message_bytes
 from .records import (
     DeadLetter,
     EncodedChange,
+    Feedback,
     FixResult,
     PlannedChange,
     parse_change,
@@ -45,6 +46,7 @@ class Worker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.matcher = PatternMatcher()
+        self.priors = dict(self.matcher.reliabilities)
         self.cache: ResultCache = open_cache(
             settings.redis_url,
             namespace=settings.cache_namespace,
@@ -78,6 +80,12 @@ class Worker:
         except CacheError as exc:  # outages never raise; a value the cache refuses may
             log.warning("result of %s not cached: %s", change.key, exc)
 
+    def sync_reliabilities(self, verdicts: Mapping[str, Mapping[str, float]]) -> None:
+        """Set every rule's reliability from its priors and the verdicts so far."""
+        for rule, value in stages.reliabilities_from_verdicts(
+                self.priors, verdicts, self.settings.reliability_prior_strength).items():
+            self.matcher.set_reliability(rule, value)
+
     async def close(self) -> None:
         await self.cache.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -109,6 +117,11 @@ def create_app(settings: Settings) -> faust.App:
     changes, encoded_topic, plans, fixes = (raw_topic(s) for s in
                                             ("changes", "encoded", "plans", "fixes"))
     dead_letters = raw_topic("dead-letters")
+    feedback = raw_topic("feedback")
+    # Verdict counts per rule; global so every worker plans with every rule's reliability.
+    verdicts = app.GlobalTable("fixstream-verdicts", default=None, key_type=str,
+                               value_type=dict, partitions=settings.topic_partitions,
+                               use_partitioner=True)
     revisions = app.Table("fixstream-revisions", default=None, key_type=str, value_type=int,
                           partitions=settings.topic_partitions)
     tracker = stages.RevisionTracker(revisions)
@@ -180,6 +193,19 @@ def create_app(settings: Settings) -> faust.App:
                 worker.counters.fixed += 1
                 await fixes.send(key=event.key, value=result.to_bytes())
             await guarded("fix", event, handle)
+
+    @app.agent(feedback, name="fixstream.feedback")
+    async def learn(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            async def handle(event: faust.EventT = event) -> None:
+                record = parse_record(event.value, Feedback, max_bytes=1 << 20)
+                verdicts[record.rule] = stages.count_verdict(verdicts.get(record.rule),
+                                                             record.verdict)
+            await guarded("feedback", event, handle)
+
+    @app.timer(2.0)
+    async def sync_reliabilities() -> None:
+        worker.sync_reliabilities(dict(verdicts.items()))
 
     @app.timer(30.0)
     async def report() -> None:

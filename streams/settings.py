@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     gateway_history_size: int = Field(
         1000, ge=1, description="Fixes kept per repo for clients that resume."
     )
+    reliability_prior_strength: float = Field(
+        10.0, ge=0, description="How many verdicts a rule's prior reliability is worth."
+    )
     data_dir: Path = Field(
         Path(".cache/fixstream-data"), description="Working folder of the worker's local state."
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cache import content_hash, content_key
+from models.reliability import ReliabilityBook
 from patterns import RULESET_VERSION, PatternMatcher
 from patterns.exceptions import PatternError, UnknownRule, UnsupportedLanguage
 from patterns.parsing import language_for_path, parse
@@ -25,6 +26,8 @@ __all__ = [
     "RevisionTracker",
     "StageCounters",
     "resolve_language",
+    "count_verdict",
+    "reliabilities_from_verdicts",
     "encode_change",
     "greedy_plan",
     "plan_change",
@@ -77,6 +80,26 @@ class RevisionTracker:
         if newest is None or revision > newest:
             self.store[key] = revision
         return True
+
+
+def count_verdict(counts: Mapping[str, float] | None, verdict: str) -> dict[str, float]:
+    """One rule's verdict counts after one more ``accept`` or ``reject``."""
+    updated = {"accepted": 0.0, "rejected": 0.0, **(counts or {})}
+    updated["accepted" if verdict == "accept" else "rejected"] += 1.0
+    return updated
+
+
+def reliabilities_from_verdicts(priors: Mapping[str, float],
+                                verdicts: Mapping[str, Mapping[str, float]],
+                                prior_strength: float) -> dict[str, float]:
+    """Each rule's reliability: the mean of its Beta posterior (prior + verdicts)."""
+    book = ReliabilityBook(priors, prior_strength=prior_strength)
+    for rule, counts in verdicts.items():
+        if rule not in priors:
+            continue  # feedback naming a rule this worker does not run
+        book.update(rule, True, float(counts.get("accepted", 0.0)))
+        book.update(rule, False, float(counts.get("rejected", 0.0)))
+    return {rule: book.mean(rule) for rule in priors}
 
 
 def resolve_language(change: CodeChange) -> str:

@@ -137,3 +137,28 @@ async def test_malformed_events_go_to_dead_letters_and_the_worker_goes_on(stack:
             assert base64.b64decode(letter["payload_b64"]) == payload
     finally:
         await consumer.stop()
+
+
+async def test_feedback_updates_the_rules_reliability(stack: Stack):
+    repo = f"fb-{uuid.uuid4().hex[:6]}"
+    async with Subscriber(stack.url) as sub:
+        await sub.subscribe(repo)
+        for i in range(10):
+            reply = await sub.request({"type": "feedback", "feedback": {
+                "fix_id": f"f{i}", "rule": "prefer-const", "verdict": "reject", "repo": repo,
+                "path": "a.js"}})
+            assert reply["type"] == "ack"
+        reliability = None
+        async with asyncio.timeout(60):
+            for revision in range(1, 60):
+                await produce(stack, "changes",
+                              change(repo, "a.js", revision, f"let a = {revision};\nf(a);\n"),
+                              key=f"{repo}:a.js")
+                result = await next_fix(sub)
+                [applied] = result["applied"]
+                reliability = applied["reliability"]
+                if reliability < 0.9:
+                    break
+                await asyncio.sleep(1.0)
+        # Prior 0.9 worth 10 verdicts, then 10 rejections: 9 / 20.
+        assert reliability == pytest.approx(0.45)

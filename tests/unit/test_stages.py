@@ -111,3 +111,17 @@ def test_cache_key_depends_on_content_rules_and_threshold():
     assert key != stages.result_cache_key(change("x", rules=["prefer-const"]), "javascript", 0.0)
     assert key != stages.result_cache_key(a, "typescript", 0.0)
     assert key != stages.result_cache_key(a, "javascript", 0.5)
+
+
+def test_verdicts_move_reliability_along_the_beta_posterior():
+    counts = stages.count_verdict(None, "reject")
+    counts = stages.count_verdict(counts, "accept")
+    assert counts == {"accepted": 1.0, "rejected": 1.0}
+    priors = {"prefer-const": 0.9, "curly": 1.0}
+    same = stages.reliabilities_from_verdicts(priors, {}, prior_strength=10)
+    assert same == pytest.approx(priors)
+    rejected = stages.reliabilities_from_verdicts(
+        priors, {"prefer-const": {"accepted": 0, "rejected": 10}, "unknown-rule": {"accepted": 3}},
+        prior_strength=10)
+    assert rejected["prefer-const"] == pytest.approx(9 / 20)
+    assert rejected["curly"] == pytest.approx(1.0) and "unknown-rule" not in rejected
