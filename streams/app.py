@@ -12,14 +12,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import faust
 
 from cache import CacheError, ResultCache, open_cache
 from patterns import PatternMatcher
+from planning.fix_planner import FixPlanner
 
-from . import stages
+from . import learning, stages
 from .exceptions import InvalidEvent
 from .kafka import max_message_bytes
 from .records import (
@@ -47,6 +49,9 @@ class Worker:
         self.settings = settings
         self.matcher = PatternMatcher()
         self.priors = dict(self.matcher.reliabilities)
+        self.planner = self.new_planner()
+        self.checkpoint: Path | None = None
+        self.trained_at_size = 0
         self.cache: ResultCache = open_cache(
             settings.redis_url,
             namespace=settings.cache_namespace,
@@ -57,6 +62,26 @@ class Worker:
         # The engine is CPU-bound: run it off the event loop so heartbeats keep flowing.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixstream-fix")
 
+    @property
+    def model_name(self) -> str | None:
+        return self.checkpoint.name if self.checkpoint is not None else None
+
+    def new_planner(self) -> FixPlanner:
+        return FixPlanner(self.matcher.rule_names, deadline_ms=self.settings.plan_deadline_ms,
+                          min_transitions=self.settings.train_min_transitions)
+
+    def train_in_background(self) -> Path | None:
+        """Fit a fresh planner on a snapshot of this worker's transitions and write the
+        next checkpoint (the refresh timer then loads it); None when there is too little."""
+        batch = self.planner.replay.get_all()
+        if len(batch) < self.settings.train_min_transitions:
+            return None
+        trainee = self.new_planner()
+        trainee.replay.add_batch(batch.obs, batch.actions, batch.next_obs, batch.rewards,
+                                 batch.dones)
+        path, _ = learning.train_planner(trainee, self.settings.model_dir)
+        return path
+
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
@@ -66,7 +91,8 @@ class Worker:
             language = stages.resolve_language(change)
         except InvalidEvent:
             return None
-        key = stages.result_cache_key(change, language, self.settings.min_reliability)
+        key = stages.result_cache_key(change, language, self.settings.min_reliability,
+                                      self.model_name)
         cached = await self.cache.get(key)
         if cached is None:
             return None
@@ -74,7 +100,8 @@ class Worker:
         return stages.result_from_cache(change, cached, (time.perf_counter() - started) * 1000)
 
     async def store_result(self, result: FixResult, change: Any) -> None:
-        key = stages.result_cache_key(change, result.language, self.settings.min_reliability)
+        key = stages.result_cache_key(change, result.language, self.settings.min_reliability,
+                                      self.model_name)
         try:
             await self.cache.set(key, stages.cacheable(result))
         except CacheError as exc:  # outages never raise; a value the cache refuses may
@@ -174,8 +201,8 @@ def create_app(settings: Settings) -> faust.App:
             async def handle(event: faust.EventT = event) -> None:
                 encoded = parse_record(event.value, EncodedChange,
                                        max_bytes=max_message_bytes(settings))
-                planned = stages.plan_change(encoded, worker.matcher,
-                                             settings.min_reliability)
+                planned = await worker.run_cpu(stages.plan_change, encoded, worker.matcher,
+                                               settings.min_reliability, worker.planner)
                 await plans.send(key=event.key, value=planned.to_bytes())
             await guarded("plan", event, handle)
 
@@ -188,7 +215,7 @@ def create_app(settings: Settings) -> faust.App:
                 result = await worker.cached_result(planned.change)
                 if result is None:
                     result = await worker.run_cpu(stages.fix_change, planned, worker.matcher,
-                                                  settings.min_reliability)
+                                                  settings.min_reliability, worker.planner)
                     await worker.store_result(result, planned.change)
                 worker.counters.fixed += 1
                 await fixes.send(key=event.key, value=result.to_bytes())
@@ -206,6 +233,34 @@ def create_app(settings: Settings) -> faust.App:
     @app.timer(2.0)
     async def sync_reliabilities() -> None:
         worker.sync_reliabilities(dict(verdicts.items()))
+
+    replay_path = learning.worker_replay_path(settings.model_dir, settings.app_id)
+
+    @app.timer(10.0)
+    async def refresh_model() -> None:
+        worker.checkpoint = await worker.run_cpu(learning.refresh_model, worker.planner,
+                                                 settings.model_dir, worker.checkpoint)
+
+    @app.timer(30.0)
+    async def save_transitions() -> None:
+        if len(worker.planner.replay):
+            await worker.run_cpu(learning.save_replay, worker.planner, replay_path)
+
+    if settings.train_interval_s > 0:
+        @app.timer(settings.train_interval_s)
+        async def train() -> None:
+            size = len(worker.planner.replay)
+            if size - worker.trained_at_size < max(50, settings.train_min_transitions // 4):
+                return
+            loop = asyncio.get_running_loop()
+            try:  # its own thread: training must never hold up the fix path
+                path = await loop.run_in_executor(None, worker.train_in_background)
+            except Exception:
+                log.exception("training the planner failed; planning goes on as before")
+                return
+            worker.trained_at_size = size
+            if path is not None:
+                log.info("trained the planner on %d transitions: %s", size, path)
 
     @app.timer(30.0)
     async def report() -> None:

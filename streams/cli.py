@@ -78,6 +78,32 @@ def worker() -> None:
 
 
 @main.command()
+@click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Checkpoints and replay files (default FIXSTREAM_MODEL_DIR).")
+@click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Most epochs (training stops early when validation stops improving).")
+def train(model_dir: Path | None, epochs: int) -> None:
+    """Retrain the fix planner on every worker's recorded transitions.
+
+    Writes the next checkpoint version; running workers pick it up within seconds.
+    """
+    from . import learning
+    from .app import Worker
+
+    settings = get_settings()
+    folder = model_dir or settings.model_dir
+    planner = Worker(settings).new_planner()
+    total = learning.load_replays(planner, folder)
+    if total < settings.train_min_transitions:
+        _fail(f"{total} transitions in {folder}; the planner needs "
+              f"{settings.train_min_transitions} (FIXSTREAM_TRAIN_MIN_TRANSITIONS) before "
+              "a model is worth training — let the workers process more changes first")
+    click.echo(f"training on {total} transitions from {folder} ...", err=True)
+    path, log = learning.train_planner(planner, folder, epochs=epochs)
+    click.echo(f"wrote {path} ({log})")
+
+
+@main.command()
 @click.option("--host", default=None, help="Address to bind (default FIXSTREAM_GATEWAY_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default FIXSTREAM_GATEWAY_PORT).")
 def gateway(host: str | None, port: int | None) -> None:

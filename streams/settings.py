@@ -60,6 +60,19 @@ class Settings(BaseSettings):
     reliability_prior_strength: float = Field(
         10.0, ge=0, description="How many verdicts a rule's prior reliability is worth."
     )
+    model_dir: Path = Field(
+        Path(".cache/fixstream-models"),
+        description="Planner checkpoints and replay files (shared by the workers).",
+    )
+    plan_deadline_ms: float = Field(
+        20.0, gt=0, description="Planning time after which the greedy plan is used."
+    )
+    train_interval_s: float = Field(
+        600.0, ge=0, description="How often a worker retrains the planner; 0 = never."
+    )
+    train_min_transitions: int = Field(
+        200, ge=1, description="Transitions needed before the planner trusts a model."
+    )
     data_dir: Path = Field(
         Path(".cache/fixstream-data"), description="Working folder of the worker's local state."
     )

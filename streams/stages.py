@@ -6,6 +6,7 @@ decision here is tested without Kafka.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from patterns import RULESET_VERSION, PatternMatcher
 from patterns.exceptions import PatternError, UnknownRule, UnsupportedLanguage
 from patterns.parsing import language_for_path, parse
 from patterns.textedits import to_lsp_edits
+from planning.fix_planner import FixPlanner
 
 from .exceptions import InvalidEvent
 from .records import CodeChange, EncodedChange, FixResult, Plan, PlannedChange
@@ -221,13 +223,23 @@ def greedy_plan(problems: Mapping[str, int], features: Mapping[str, float],
 
 
 def plan_change(encoded: EncodedChange, matcher: PatternMatcher,
-                min_reliability: float = 0.0) -> PlannedChange:
-    """Decide which rules' fixes to apply (the greedy plan until a model is trained)."""
+                min_reliability: float = 0.0, planner: FixPlanner | None = None) -> PlannedChange:
+    """Decide which rules' fixes to apply: the planner's model plan when it is sure and in
+    time, else (and without a planner) the greedy plan, with the reason."""
     started = time.perf_counter()
     selection = encoded.change.rules
     selected = list(selection) if selection else list(matcher.rule_names)
-    plan = greedy_plan(encoded.problems, encoded.features, matcher.reliabilities, selected,
-                       min_reliability)
+    if planner is None:
+        plan = greedy_plan(encoded.problems, encoded.features, matcher.reliabilities,
+                           selected, min_reliability)
+    else:
+        decision = planner.plan(encoded.problems, encoded.features, matcher.reliabilities,
+                                selected=selected, min_reliability=min_reliability)
+        uncertainty = decision.uncertainty
+        plan = Plan(source=decision.source, rules=list(decision.rules),
+                    uncertainty=None if uncertainty is None or not math.isfinite(uncertainty)
+                    else float(uncertainty),
+                    reason=decision.reason)
     elapsed = (time.perf_counter() - started) * 1000
     return PlannedChange(
         change=encoded.change,
@@ -244,23 +256,33 @@ def _rules_for_plan(change: CodeChange, plan: Plan) -> dict[str, Any]:
 
 
 def fix_change(planned: PlannedChange, matcher: PatternMatcher,
-               min_reliability: float = 0.0) -> FixResult:
-    """Apply the plan with the pattern engine and describe the outcome."""
+               min_reliability: float = 0.0, planner: FixPlanner | None = None) -> FixResult:
+    """Apply the plan with the pattern engine and describe the outcome.
+
+    With a planner the plan runs rule by rule, each step verified and recorded as a
+    transition for training; without one, in one multipass run of the fixer.
+    """
     started = time.perf_counter()
     change = planned.change
     language = change.language or resolve_language(change)
-    if planned.plan.rules:
+    applied_fixes: list[Any] = []
+    if not planned.plan.rules:
+        fixed = change.content
+    elif planner is not None:
+        execution = planner.execute(matcher, change.content, language, planned.plan.rules,
+                                    rules=change.rules, min_reliability=min_reliability)
+        fixed, applied_fixes = execution.code, list(execution.applied)
+    else:
         fixed, report = matcher.apply_fixes(
             change.content, language=language, rules=_rules_for_plan(change, planned.plan),
             min_reliability=min_reliability,
         )
-        applied = [
-            {"rule": a.rule, "start": a.start, "end": a.end, "reliability": a.reliability,
-             "pass": a.pass_index}
-            for a in report.applied
-        ]
-    else:
-        fixed, applied = change.content, []
+        applied_fixes = list(report.applied)
+    applied = [
+        {"rule": a.rule, "start": a.start, "end": a.end, "reliability": a.reliability,
+         "pass": a.pass_index}
+        for a in applied_fixes
+    ]
     # Remaining problems are those of the full selection, after the fixes.
     remaining = [
         {"rule": p.rule, "message": p.message, "line": p.line, "column": p.column,
@@ -289,14 +311,16 @@ def fix_change(planned: PlannedChange, matcher: PatternMatcher,
     )
 
 
-def result_cache_key(change: CodeChange, language: str, min_reliability: float) -> str:
-    """Content-addressed key: content, language, rule-set version and every option."""
+def result_cache_key(change: CodeChange, language: str, min_reliability: float,
+                     model: str | None = None) -> str:
+    """Content-addressed key: content, language, rule-set version, every option, and the
+    planner checkpoint in use (a new model may plan differently)."""
     return content_key(
         change.content,
         language=language,
         ruleset_version=RULESET_VERSION,
         options={"rules": change.rules, "min_reliability": min_reliability,
-                 "pipeline": PIPELINE_VERSION},
+                 "pipeline": PIPELINE_VERSION, "model": model},
     )
 
 

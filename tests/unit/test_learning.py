@@ -1,0 +1,85 @@
+"""The planner in the stream's stages, and its learning loop on files (no Kafka)."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from patterns import PatternMatcher
+from planning.fix_planner import FixPlanner
+from streams import learning, stages
+from streams.records import CodeChange
+
+SNIPPETS = [
+    "let a = 1;\nif (a = = 2) {}\n",
+    "var x = 1;\nlet y = x;\nf(y);\n",
+    "if (a) { b(); } else { if (c) { d(); } }\n",
+    "const o = {a: a, b: function () { return 1; }};\n",
+    "x = x + 1;\nlet s = 'a' + b;\nf(s);\n",
+]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> PatternMatcher:
+    return PatternMatcher()
+
+
+def run(change: CodeChange, matcher: PatternMatcher, planner: FixPlanner):
+    encoded = stages.encode_change(change, matcher)
+    planned = stages.plan_change(encoded, matcher, planner=planner)
+    return planned, stages.fix_change(planned, matcher, planner=planner)
+
+
+def test_a_cold_planner_gives_the_greedy_plan_and_records_every_step(matcher):
+    planner = FixPlanner(matcher.rule_names, min_transitions=50)
+    change = CodeChange(repo="r", path="a.js", revision=1, content=SNIPPETS[0])
+    planned, result = run(change, matcher, planner)
+    assert planned.plan.source == "greedy" and planned.plan.reason == "cold"
+    assert result.fixed_content == "const a = 1;\nif (a == 2) {}\n"
+    assert len(planner.replay) >= 2, "one transition per executed rule"
+
+
+def test_replay_files_training_and_checkpoint_pickup(matcher, tmp_path: Path):
+    worker_planner = FixPlanner(matcher.rule_names, min_transitions=20)
+    revision = 0
+    while len(worker_planner.replay) < 40:
+        for content in SNIPPETS:
+            revision += 1
+            run(CodeChange(repo="r", path="a.js", revision=revision, content=content),
+                matcher, worker_planner)
+    path = learning.worker_replay_path(tmp_path, "app")
+    assert learning.save_replay(worker_planner, path) == len(worker_planner.replay)
+
+    trainer = FixPlanner(matcher.rule_names, min_transitions=20)
+    assert learning.load_replays(trainer, tmp_path) == len(worker_planner.replay)
+    checkpoint, _ = learning.train_planner(trainer, tmp_path, epochs=5, patience=2)
+    assert checkpoint.name == "v1"
+
+    serving = FixPlanner(matcher.rule_names, min_transitions=20)
+    assert learning.refresh_model(serving, tmp_path, None) == checkpoint
+    assert not serving.is_cold
+    assert learning.refresh_model(serving, tmp_path, checkpoint) == checkpoint
+    planned, result = run(CodeChange(repo="r", path="b.js", revision=1, content=SNIPPETS[1]),
+                          matcher, serving)
+    assert planned.plan.source in {"model", "greedy"}
+    if planned.plan.source == "greedy":  # the model may be unsure: then it says why
+        assert planned.plan.reason in {"disagreement", "deadline"}
+
+
+def test_an_incompatible_checkpoint_is_ignored(matcher, tmp_path: Path):
+    small = FixPlanner(["prefer-const", "no-var"], min_transitions=1)
+    for content in SNIPPETS * 4:
+        small.execute(matcher, content, "javascript", ["no-var", "prefer-const"],
+                      rules=["no-var", "prefer-const"])
+    learning.train_planner(small, tmp_path, epochs=2, patience=1)
+    serving = FixPlanner(matcher.rule_names)
+    assert learning.refresh_model(serving, tmp_path, None) is None
+    assert serving.is_cold
