@@ -1,5 +1,6 @@
 """Learned models of fixstream: code encoder, structural features, ensemble dynamics
-model, model-based rollouts (ModelEnv), replay buffer, trainer and checkpoints.
+model, model-based rollouts (ModelEnv), replay buffer, trainer, checkpoints, and the
+rules' reliability posteriors.
 
 This package never imports ``streams``: the streaming layer depends on it.
 """
@@ -31,6 +32,7 @@ from models.features import (
     feature_size,
     structural_features,
 )
+from models.learning import train_dynamics
 from models.model_env import (
     ModelEnv,
     SequenceEvaluation,
@@ -38,12 +40,14 @@ from models.model_env import (
     model_inputs,
     training_data,
 )
+from models.reliability import BetaPosterior, ReliabilityBook
 from models.replay import ReplayBuffer, TransitionBatch
 from models.trainer import TrainingLog, train_ensemble
 from models.types import Propagation, RewardFn, TerminationFn
 
 __all__ = [
     "DEFAULT_SYNTAX_KEYS",
+    "BetaPosterior",
     "CheckpointError",
     "CodeEncoder",
     "EnsemblePrediction",
@@ -54,6 +58,7 @@ __all__ = [
     "ModelNotTrained",
     "Normalizer",
     "Propagation",
+    "ReliabilityBook",
     "ReplayBuffer",
     "ReplayBufferError",
     "RewardFn",
@@ -74,6 +79,7 @@ __all__ = [
     "resolve_device",
     "save_checkpoint",
     "structural_features",
+    "train_dynamics",
     "train_ensemble",
     "training_data",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["NoFeasiblePlan", "PlanningError"]
+__all__ = ["IncompatibleModel", "NoFeasiblePlan", "PlanningError"]
 
 
 class PlanningError(Exception):
@@ -13,4 +13,12 @@ class NoFeasiblePlan(PlanningError):
     """Every candidate the optimizer tried scored NaN or -inf.
 
     Callers should fall back to their safe plan (for fixes: the greedy plan).
+    """
+
+
+class IncompatibleModel(PlanningError):
+    """A dynamics model (or checkpoint) was built for another state layout or rule set.
+
+    Retrain it (``fixstream train``) for the planner's rules; until then the planner
+    stays cold and uses the greedy plan.
     """
