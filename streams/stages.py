@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import planning
 from cache import content_hash, content_key
 from models.reliability import ReliabilityBook
 from patterns import RULESET_VERSION, PatternMatcher
-from patterns.exceptions import PatternError, UnknownRule, UnsupportedLanguage
-from patterns.parsing import language_for_path, parse
+from patterns.exceptions import UnknownRule, UnsupportedLanguage
+from patterns.parsing import language_for_path
 from patterns.textedits import to_lsp_edits
-from planning.fix_planner import FixPlanner
+from planning import FixPlanner
 
 from .exceptions import InvalidEvent
 from .records import CodeChange, EncodedChange, FixResult, Plan, PlannedChange
@@ -128,48 +129,6 @@ def _rule_selection(change: CodeChange) -> list[str] | dict[str, Any] | None:
     return change.rules
 
 
-def _walk(tree: Any) -> Iterator[tuple[Any, int]]:
-    cursor = tree.walk()
-    depth = 0
-    while True:
-        yield cursor.node, depth
-        if cursor.goto_first_child():
-            depth += 1
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return
-            depth -= 1
-
-
-_FUNCTION_TYPES = frozenset(
-    {"function_declaration", "function_expression", "arrow_function", "method_definition",
-     "generator_function_declaration", "function"}
-)
-
-
-def syntax_statistics(code: str, language: str) -> dict[str, float]:
-    """Counts that describe the shape of the parse tree (cheap: one walk)."""
-    try:
-        tree = parse(code, language).tree
-    except PatternError as exc:  # e.g. a parse that ran past its time limit
-        raise InvalidEvent(f"cannot parse the content: {exc}") from None
-    nodes = errors = functions = max_depth = 0
-    for node, depth in _walk(tree):
-        nodes += 1
-        max_depth = max(max_depth, depth)
-        if node.type == "ERROR" or node.is_missing:
-            errors += 1
-        elif node.type in _FUNCTION_TYPES:
-            functions += 1
-    return {
-        "syntax_nodes": float(nodes),
-        "syntax_errors": float(errors),
-        "syntax_functions": float(functions),
-        "syntax_max_depth": float(max_depth),
-    }
-
-
 def encode_change(change: CodeChange, matcher: PatternMatcher) -> EncodedChange:
     """The change with its structural features: problems per rule, size, syntax statistics."""
     started = time.perf_counter()
@@ -191,7 +150,7 @@ def encode_change(change: CodeChange, matcher: PatternMatcher) -> EncodedChange:
         "problems": float(len(problems)),
         "fixable": float(sum(fixable.values())),
     }
-    features.update(syntax_statistics(change.content, language))
+    features.update(planning.syntax_statistics(change.content, language))
     features.update({f"fixable:{rule}": float(n) for rule, n in fixable.items()})
     elapsed = (time.perf_counter() - started) * 1000
     return EncodedChange(
@@ -205,20 +164,9 @@ def encode_change(change: CodeChange, matcher: PatternMatcher) -> EncodedChange:
 def greedy_plan(problems: Mapping[str, int], features: Mapping[str, float],
                 reliabilities: Mapping[str, float], selected: Iterable[str],
                 min_reliability: float = 0.0, reason: str = "no model") -> Plan:
-    """The safe plan: every rule with a fixable problem, most reliable first.
-
-    A file that does not parse yet (say, a `= =` typo) hides most problems until the
-    typo is fixed, so there the plan runs every selected rule: the fixer's later passes
-    see the repaired tree.
-    """
-    def eligible(rule: str) -> bool:
-        return reliabilities.get(rule, 0.0) >= min_reliability
-
-    rules = [rule for rule in problems
-             if features.get(f"fixable:{rule}", 0.0) > 0 and eligible(rule)]
-    if features.get("syntax_errors", 0.0) > 0:
-        rules += [rule for rule in selected if rule not in rules and eligible(rule)]
-    rules.sort(key=lambda r: (-reliabilities.get(r, 0.0), r))
+    """The safe plan (see :func:`planning.greedy_plan`) as a record."""
+    rules = planning.greedy_plan(problems, features, reliabilities, selected=list(selected),
+                                 min_reliability=min_reliability)
     return Plan(source="greedy", rules=rules, uncertainty=None, reason=reason)
 
 
