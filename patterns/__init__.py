@@ -7,6 +7,7 @@ verified multipass fixer, and LSP edits.
 'const x = 1; foo(x);'
 """
 
+from .ecma import LATEST_ECMA_VERSION, EcmaVersion, normalize_ecma_version
 from .exceptions import (
     InvalidRuleOptions,
     ParseFailure,
@@ -32,9 +33,11 @@ from .types import AppliedFix, FixReport, Problem, SkippedFix, TextEdit
 
 __all__ = [
     "LANGUAGES",
+    "LATEST_ECMA_VERSION",
     "RULES",
     "RULESET_VERSION",
     "AppliedFix",
+    "EcmaVersion",
     "FixReport",
     "InvalidRuleOptions",
     "ParseFailure",
@@ -58,6 +61,7 @@ __all__ = [
     "get_rule",
     "has_syntax_errors",
     "language_for_path",
+    "normalize_ecma_version",
     "parse",
     "to_lsp_edits",
 ]

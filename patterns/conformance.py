@@ -90,6 +90,12 @@ class Case:
         return "script" if options.get("sourceType") == "script" else "module"
 
     @property
+    def ecma_version(self) -> int | str | None:
+        """``languageOptions.ecmaVersion`` (None: ESLint's default, "latest")."""
+        value = self.language_options.get("ecmaVersion")
+        return value if isinstance(value, (int, str)) else None
+
+    @property
     def language(self) -> str:
         if self.filename:
             try:
@@ -188,7 +194,11 @@ def run_case(case: Case, matcher: PatternMatcher | None = None) -> Outcome:
         return Outcome(case, False, detail=f"needs rule(s) not implemented: {', '.join(missing)}")
     selection.update((name, None) for name in extra)
     problems = matcher.analyze_code(
-        case.code, case.language, rules=selection, source_type=case.source_type
+        case.code,
+        case.language,
+        rules=selection,
+        source_type=case.source_type,
+        ecma_version=case.ecma_version,
     )
     if case.valid:
         if problems:

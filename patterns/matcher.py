@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 from .directives import unsuppressed
+from .ecma import EcmaVersion, normalize_ecma_version
 from .exceptions import ParseFailure
 from .fixer import fix_source
 from .parsing import ParsedSource, normalize_language, parse
@@ -126,22 +127,28 @@ class PatternMatcher:
         language: str = "javascript",
         rules: RuleSelection = None,
         source_type: str | None = None,
+        *,
+        ecma_version: EcmaVersion = None,
     ) -> list[Problem]:
         """The problems of ``code``, sorted by position.
 
         ``language``: "javascript" (JSX included), "typescript" or "tsx", or an
         alias ("js", "ts", "jsx"). ``source_type``: "module" (the default, as in
-        ESLint 9), "script" or "commonjs".
+        ESLint 9), "script" or "commonjs". ``ecma_version``: ESLint's
+        ``ecmaVersion`` (3, 5, 6 to 17, 2015 to 2026, or "latest", the default);
+        it decides the built-in globals rules know, e.g. ``globalThis`` from 2020.
+        Raises ValueError for an unknown source type or ECMAScript version.
         """
         selected = self._rules if rules is None else _resolve(rules)
         kind = _source_type(source_type)
+        version = normalize_ecma_version(ecma_version)
         lang = normalize_language(language)
         try:
             source = parse(code, lang, time_limit=self._parse_time_limit)
         except ParseFailure as error:
             log.warning("no analysis: %s", error)
             return []
-        return self._analyze(source, selected, kind)
+        return self._analyze(source, selected, kind, version)
 
     def apply_fixes(
         self,
@@ -151,19 +158,23 @@ class PatternMatcher:
         passes: int = 10,
         min_reliability: float = 0.0,
         source_type: str | None = None,
+        *,
+        ecma_version: EcmaVersion = None,
     ) -> tuple[str, FixReport]:
         """Fix ``code`` in up to ``passes`` verified passes; see :mod:`patterns.fixer`.
 
         Returns the fixed text and a report of the applied and skipped fixes and
-        the problems left.
+        the problems left. ``language``, ``source_type`` and ``ecma_version`` as
+        for :meth:`analyze_code`; every pass uses them.
         """
         selected = self._rules if rules is None else _resolve(rules)
         kind = _source_type(source_type)
+        version = normalize_ecma_version(ecma_version)
         try:
             return fix_source(
                 code,
                 normalize_language(language),
-                lambda parsed: self._analyze(parsed, selected, kind),
+                lambda parsed: self._analyze(parsed, selected, kind, version),
                 passes=passes,
                 min_reliability=min_reliability,
                 parse_time_limit=self._parse_time_limit,
@@ -177,6 +188,7 @@ class PatternMatcher:
         source: ParsedSource,
         selected: list[tuple[Rule, tuple[Any, ...]]],
         source_type: SourceType,
+        ecma_version: int,
     ) -> list[Problem]:
         shared: dict[str, object] = {}
         problems: list[Problem] = []
@@ -187,6 +199,7 @@ class PatternMatcher:
                 options=options,
                 reliability=self._reliabilities[rule.name],
                 source_type=source_type,
+                ecma_version=ecma_version,
                 shared=shared,
             )
             try:

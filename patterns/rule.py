@@ -13,6 +13,7 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypeVar
 
+from .ecma import EcmaVersion, builtin_globals, normalize_ecma_version
 from .exceptions import InvalidRuleOptions
 from .parsing import ParsedSource
 from .scope import ScopeManager, SourceType, analyze_scopes
@@ -26,9 +27,22 @@ _T = TypeVar("_T")
 
 
 class RuleContext:
-    """What a rule sees while it checks one source text."""
+    """What a rule sees while it checks one source text.
 
-    __slots__ = ("_shared", "options", "reliability", "rule_name", "source", "source_type")
+    ``ecma_version`` is ESLint's ``ecmaVersion``, normalised (a year from 2015
+    on, or 3 or 5; see :func:`patterns.ecma.normalize_ecma_version`); None
+    stands for "latest".
+    """
+
+    __slots__ = (
+        "_shared",
+        "ecma_version",
+        "options",
+        "reliability",
+        "rule_name",
+        "source",
+        "source_type",
+    )
 
     def __init__(
         self,
@@ -38,6 +52,7 @@ class RuleContext:
         options: tuple[Any, ...],
         reliability: float,
         source_type: SourceType = "module",
+        ecma_version: EcmaVersion = None,
         shared: dict[str, object] | None = None,
     ) -> None:
         self.source = source
@@ -45,6 +60,7 @@ class RuleContext:
         self.options = options
         self.reliability = reliability
         self.source_type: SourceType = source_type
+        self.ecma_version: int = normalize_ecma_version(ecma_version)
         # Facts computed once per source text and shared by every rule of a pass.
         self._shared: dict[str, object] = {} if shared is None else shared
 
@@ -53,6 +69,12 @@ class RuleContext:
         if key not in self._shared:
             self._shared[key] = compute()
         return self._shared[key]  # type: ignore[return-value]
+
+    def is_builtin_global(self, name: str) -> bool:
+        """Whether ESLint declares ``name`` as a built-in global at ``ecma_version``
+        (``globalThis`` only from 2020). Comments and shadowing are the rule's
+        business."""
+        return name in builtin_globals(self.ecma_version)
 
     def scopes(self) -> ScopeManager:
         """The scope analysis of the source (built on first use, then shared)."""

@@ -89,6 +89,8 @@ class PlanDecision:
         predicted_return: the model's predicted return of the chosen model plan.
         greedy: the greedy plan (what a fallback would run).
         state: the state vector the decision was made from (None when not computed).
+        explored: the plan was searched with one random ensemble member
+            (``plan(explore=True)``), not the ensemble's mean.
     """
 
     rules: list[str]
@@ -99,6 +101,7 @@ class PlanDecision:
     predicted_return: float | None = None
     greedy: list[str] = field(default_factory=list)
     state: np.ndarray | None = field(default=None, repr=False, compare=False)
+    explored: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the stream's ``Plan`` record holds it."""

@@ -61,6 +61,43 @@ class ExecutedStep:
     reward: float
     done: bool = False
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (e.g. to keep a step until the users' verdicts arrive)."""
+        return {
+            "action": self.action,
+            "rule": self.rule,
+            "state": [float(x) for x in self.state],
+            "next_state": [float(x) for x in self.next_state],
+            "applied": [
+                {"rule": fix.rule, "start": fix.start, "end": fix.end,
+                 "reliability": fix.reliability, "pass_index": fix.pass_index}
+                for fix in self.applied
+            ],
+            "failed": self.failed,
+            "verified": self.verified,
+            "reason": self.reason,
+            "reliability": self.reliability,
+            "reward": self.reward,
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExecutedStep:
+        """The step :meth:`to_dict` described."""
+        return cls(
+            action=int(data["action"]),
+            rule=str(data["rule"]),
+            state=np.asarray(data["state"], dtype=np.float32),
+            next_state=np.asarray(data["next_state"], dtype=np.float32),
+            applied=[AppliedFix(**fix) for fix in data["applied"]],
+            failed=int(data["failed"]),
+            verified=bool(data["verified"]),
+            reason=data["reason"],
+            reliability=float(data["reliability"]),
+            reward=float(data["reward"]),
+            done=bool(data["done"]),
+        )
+
 
 @dataclass
 class ExecutionResult:

@@ -74,6 +74,10 @@ class FixPlanner:
             is used.
         deadline_ms: planning time above which the greedy plan is used.
         min_transitions: a model trained on fewer transitions is cold.
+        min_rule_transitions: the model is also cold for a file with fixable problems of
+            a rule it saw fixing something in fewer transitions than this: an action
+            it never tried is a guess, and a confident one (its members agree on
+            weights they never trained).
         risk_weight: cost of an expected rejected fix, relative to an accepted one.
         failure_penalty: cost of a fix that fails verification.
         seed: seeds the CEM sampling.
@@ -99,6 +103,7 @@ class FixPlanner:
         disagreement_threshold: float = 0.5,
         deadline_ms: float = 20.0,
         min_transitions: int = 200,
+        min_rule_transitions: int = 3,
         risk_weight: float = 1.0,
         failure_penalty: float = 1.0,
         seed: int = 0,
@@ -111,8 +116,10 @@ class FixPlanner:
     ) -> None:
         if horizon < 1 or population < 2 or iterations < 1:
             raise ValueError("horizon, iterations must be >= 1 and population >= 2")
-        if deadline_ms <= 0 or disagreement_threshold < 0 or min_transitions < 0:
-            raise ValueError("deadline_ms > 0, disagreement_threshold >= 0, min_transitions >= 0")
+        if deadline_ms <= 0 or disagreement_threshold < 0:
+            raise ValueError("deadline_ms must be > 0 and disagreement_threshold >= 0")
+        if min_transitions < 0 or min_rule_transitions < 0:
+            raise ValueError("min_transitions and min_rule_transitions must be >= 0")
         self.layout = StateLayout(tuple(rule_names), tuple(syntax_keys), embedding_dims)
         self.horizon = horizon
         self.population = population
@@ -127,6 +134,7 @@ class FixPlanner:
         self.disagreement_threshold = disagreement_threshold
         self.deadline_ms = deadline_ms
         self.min_transitions = min_transitions
+        self.min_rule_transitions = min_rule_transitions
         self.risk_weight = risk_weight
         self.failure_penalty = failure_penalty
         self.clock = clock
@@ -143,6 +151,7 @@ class FixPlanner:
         self.replay = replay
         self.model: GaussianEnsemble | None = None
         self.trained_on = 0
+        self.experience: dict[str, int] = {}
         self._rollout: EnsembleRollout | None = None
         if ensemble is not None:
             self.set_model(ensemble)
@@ -154,12 +163,19 @@ class FixPlanner:
 
     @property
     def is_cold(self) -> bool:
-        """No model, or one trained on fewer than ``min_transitions`` transitions."""
+        """No model, or one trained on fewer than ``min_transitions`` transitions (a
+        warm model is still cold for rules it has too little experience of)."""
         return self._rollout is None or self.trained_on < self.min_transitions
 
-    def set_model(self, ensemble: GaussianEnsemble, transitions: int | None = None) -> None:
-        """Plan with ``ensemble`` (trained on ``transitions`` transitions; default: as
-        many as the replay buffer holds now).
+    def set_model(
+        self,
+        ensemble: GaussianEnsemble,
+        transitions: int | None = None,
+        experience: Mapping[str, int] | None = None,
+    ) -> None:
+        """Plan with ``ensemble``, trained on ``transitions`` transitions of which
+        ``experience[rule]`` applied ``rule`` to a file where it had something to fix
+        (defaults: what the replay buffer holds now, see :meth:`rule_experience`).
 
         Raises:
             IncompatibleModel: the ensemble's sizes do not fit this planner's layout.
@@ -175,10 +191,28 @@ class FixPlanner:
         self._rollout = EnsembleRollout(ensemble, size, self.rollout_mode)  # CPU copy
         self.model = ensemble
         self.trained_on = len(self.replay) if transitions is None else int(transitions)
+        self.experience = dict(self.rule_experience() if experience is None else experience)
+
+    def rule_experience(self) -> dict[str, int]:
+        """Per rule: transitions in the replay buffer that applied it to a file where it
+        had fixable problems."""
+        if not len(self.replay):
+            return {}
+        batch = self.replay.get_all()
+        rules = len(self.rule_names)
+        actions = batch.actions.astype(np.int64)
+        applied = actions > 0
+        first_fixable = rules + 4  # the per-rule fixable slots (see StateLayout)
+        slot = first_fixable + np.where(applied, actions - 1, 0)
+        useful = applied & (batch.obs[np.arange(len(actions)), slot] > 0)
+        counts = np.bincount(actions[useful], minlength=self.layout.num_actions)
+        return {rule: int(counts[i + 1]) for i, rule in enumerate(self.rule_names)
+                if counts[i + 1]}
 
     def checkpoint_meta(self) -> dict[str, Any]:
         """What :meth:`save_model` stores beside the weights."""
-        return {"planner_layout": self.layout.to_dict(), "transitions": self.trained_on}
+        return {"planner_layout": self.layout.to_dict(), "transitions": self.trained_on,
+                "experience": dict(self.experience)}
 
     def save_model(self, root: str | os.PathLike[str], **meta: Any) -> Path:
         """Write the model as the next checkpoint version under ``root``."""
@@ -203,7 +237,8 @@ class FixPlanner:
                 f"checkpoint {document.get('version')} was trained for layout {layout}, "
                 f"not {self.layout.to_dict()}"
             )
-        self.set_model(model, int(meta.get("transitions", 0)))
+        experience = {str(rule): int(n) for rule, n in meta.get("experience", {}).items()}
+        self.set_model(model, int(meta.get("transitions", 0)), experience)
         return document
 
     def fit(
@@ -251,6 +286,7 @@ class FixPlanner:
         *,
         selected: Sequence[str] | None = None,
         min_reliability: float = 0.0,
+        explore: bool = False,
     ) -> PlanDecision:
         """Decide which rules to apply to one file.
 
@@ -261,7 +297,11 @@ class FixPlanner:
             fixable: fixable problems per rule (default: the ``fixable:<rule>`` features);
             embedding: the file's embedding when it was ready in time;
             selected: the rules the change asked for (default: all of the planner's);
-            min_reliability: rules below it are never planned.
+            min_reliability: rules below it are never planned;
+            explore: search with one elite member drawn at random instead of the
+                ensemble's mean (Thompson sampling): where the members disagree, some
+                draws try what the mean would not, so the model learns from it. The
+                disagreement check still uses every member.
 
         Returns:
             a :class:`PlanDecision`. A model plan only holds rules that have fixable
@@ -287,15 +327,24 @@ class FixPlanner:
         if not movable:
             return fallback(NOTHING_TO_FIX)
         rollout = self._rollout
-        if rollout is None or self.is_cold or not set(movable) <= set(self.rule_names):
+        if (
+            rollout is None
+            or self.is_cold
+            or any(self.experience.get(rule, 0) < self.min_rule_transitions for rule in movable)
+        ):
             return fallback(COLD)
         state = self.layout.vector(problems, features, counts, embedding)
         local = [0] + [self.layout.action_id(rule) for rule in movable]  # local id -> action id
         to_action = torch.tensor(local, dtype=torch.long)
         start = torch.from_numpy(state)
 
+        searcher = rollout
+        if explore:
+            pick = int(torch.randint(rollout.num_elites, (1,), generator=self.generator))
+            searcher = rollout.member(pick)
+
         def objective(population: torch.Tensor) -> torch.Tensor:
-            return rollout.returns(start, to_action[population])
+            return searcher.returns(start, to_action[population])
 
         def check_deadline(*_: Any) -> None:
             if (self.clock() - started) * 1000.0 > self.deadline_ms:
@@ -325,7 +374,7 @@ class FixPlanner:
             return fallback(DISAGREEMENT, uncertainty, state)
         predicted = float((trace.rewards * trace.counted).sum())
         return PlanDecision(rules, "model", uncertainty, None, elapsed, predicted, list(greedy),
-                            state)
+                            state, explored=explore)
 
     def _read_plan(self, actions: torch.Tensor, trace: Any) -> tuple[list[str], float]:
         """Rule names of the counted steps, and their mean disagreement."""
@@ -350,6 +399,7 @@ class FixPlanner:
         embedding: Sequence[float] | np.ndarray | None = None,
         record: bool = True,
         replan: bool = True,
+        explore: bool = False,
     ) -> ExecutionResult:
         """Apply the plan's rules one by one with verification; record each step.
 
@@ -372,6 +422,7 @@ class FixPlanner:
             replan: when a step makes rules fixable that were not (a repaired parse
                 reveals problems; ``no-var`` leaves ``prefer-const`` work), decide the
                 rest of the plan again with :meth:`plan` on the new file.
+            explore: replans explore (see :meth:`plan`).
 
         Returns:
             an :class:`ExecutionResult` (``decisions``: the given plan, then one per
@@ -409,7 +460,7 @@ class FixPlanner:
                 again = self.plan(
                     observation.problems, observation.features, probabilities,
                     observation.fixable, embedding,
-                    selected=selected, min_reliability=min_reliability,
+                    selected=selected, min_reliability=min_reliability, explore=explore,
                 )
                 result.decisions.append(again)
                 queue = [r for r in _distinct(again.rules) if r in self.rule_names]

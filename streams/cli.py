@@ -276,12 +276,16 @@ def subscribe(repo: str, paths: tuple[str, ...], url: str | None, access_token: 
 @click.option("--source-type", type=click.Choice(["module", "script", "commonjs"]),
               default=None, help="Default: from the extension as ESLint 9 (.cjs commonjs, "
                                  "else module), or the config's `source-type`.")
+@click.option("--ecma-version", "ecma_version", metavar="VERSION", default=None,
+              help='ESLint\'s ecmaVersion: "latest" (the default), an edition (3, 5, 6-17) or a '
+                   "year (2015-2026); it decides the built-in globals, e.g. globalThis from "
+                   "2020. Default: the config's `ecma-version`, else latest.")
 def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_run: bool,
-        fmt: str, jobs: int, source_type: str | None) -> None:
+        fmt: str, jobs: int, source_type: str | None, ecma_version: str | None) -> None:
     """Check files and folders offline (no Kafka), like ESLint.
 
     Rules and options also come from `fixstream.toml` or `[tool.fixstream]` in
-    `pyproject.toml` (keys `rules`, `source-type`, `ignores`). Folders are walked,
+    `pyproject.toml` (keys `rules`, `source-type`, `ecma-version`, `ignores`). Folders are walked,
     skipping node_modules, build output, hidden folders and ignored paths.
 
     Exit code: 0 when no problem remains, 1 when some do, 2 on a usage or internal error.
@@ -295,11 +299,13 @@ def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_ru
     try:
         config = lint.load_config(Path.cwd())
         rules = lint.parse_rule_flags(rule_flags) if rule_flags else config.rules
+        version = lint.parse_ecma_version(ecma_version) if ecma_version else config.ecma_version
         files = list(lint.discover(paths, config.ignores))
         with tqdm(total=len(files), unit="file", desc="checking", leave=False,
                   disable=len(files) < 200 or not sys.stderr.isatty()) as bar:
             results = lint.lint_files(files, rules, source_type or config.source_type,
-                                      fix=write or dry_run, jobs=jobs, progress=bar.update)
+                                      fix=write or dry_run, jobs=jobs, progress=bar.update,
+                                      ecma_version=version)
     except (lint.UsageError, PatternError) as exc:
         _fail(str(exc))
     except Exception as exc:  # an internal error is exit code 2, as ESLint's

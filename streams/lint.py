@@ -16,12 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from patterns import PatternError, PatternMatcher, language_for_path
+from patterns import (
+    EcmaVersion,
+    PatternError,
+    PatternMatcher,
+    language_for_path,
+    normalize_ecma_version,
+)
 
 from .client import SKIPPED_DIRS, SOURCE_SUFFIXES
 
-__all__ = ["LintConfig", "UsageError", "load_config", "parse_rule_flags", "discover",
-           "lint_file", "lint_files", "format_stylish", "format_json", "exit_code"]
+__all__ = ["LintConfig", "UsageError", "load_config", "parse_rule_flags", "parse_ecma_version",
+           "discover", "lint_file", "lint_files", "format_stylish", "format_json", "exit_code"]
 
 
 class UsageError(Exception):
@@ -30,10 +36,12 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class LintConfig:
-    """Rules (name → ESLint options or None), source type override, ignore globs."""
+    """Rules (name → ESLint options or None), source type and ECMAScript version
+    overrides, ignore globs."""
 
     rules: dict[str, Any] | None = None
     source_type: str | None = None
+    ecma_version: EcmaVersion = None
     ignores: tuple[str, ...] = ()
     origin: str | None = None
 
@@ -58,11 +66,30 @@ def parse_rule_flags(flags: Sequence[str]) -> dict[str, Any]:
     return rules
 
 
+def parse_ecma_version(value: object, where: str = "--ecma-version") -> EcmaVersion:
+    """An ESLint ``ecmaVersion`` (``"latest"``, an edition or a year, digits allowed
+    in a string) checked, or None when not given."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, (int, str)):
+        try:
+            normalize_ecma_version(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise UsageError(f"{where}: give an ECMAScript version like 2020, 11 or \"latest\", "
+                     f"got {value!r}")
+
+
 def load_config(start: Path) -> LintConfig:
     """``fixstream.toml`` or ``[tool.fixstream]`` of ``pyproject.toml``, nearest first.
 
     Keys: ``rules`` (a list of names or a table of name → ESLint options),
-    ``source-type``, ``ignores`` (globs relative to the config file's folder).
+    ``source-type``, ``ecma-version``, ``ignores`` (globs relative to the config
+    file's folder).
     """
     folder = start.resolve()
     for candidate in (folder, *folder.parents):
@@ -93,11 +120,13 @@ def _config_from(section: Mapping[str, Any], path: Path) -> LintConfig:
     else:
         raise UsageError(f"{path}: `rules` must be a list of names or a table of options")
     source_type = section.get("source-type", section.get("source_type"))
+    ecma_version = parse_ecma_version(section.get("ecma-version", section.get("ecma_version")),
+                                      f"{path}: `ecma-version`")
     ignores = section.get("ignores", [])
     if not isinstance(ignores, list):
         raise UsageError(f"{path}: `ignores` must be a list of globs")
     base = path.parent
-    return LintConfig(rules=rules, source_type=source_type,
+    return LintConfig(rules=rules, source_type=source_type, ecma_version=ecma_version,
                       ignores=tuple(str(base / g) for g in ignores), origin=str(path))
 
 
@@ -148,7 +177,7 @@ _MATCHERS: dict[str, PatternMatcher] = {}  # per process, by rule configuration
 
 
 def lint_file(path: str, rules: Mapping[str, Any] | None, source_type: str | None,
-              fix: bool) -> FileResult:
+              fix: bool, ecma_version: EcmaVersion = None) -> FileResult:
     """Check one file (and fix it in memory when ``fix``); never raises."""
     result = FileResult(path=str(Path(path).resolve()))
     try:
@@ -170,12 +199,14 @@ def lint_file(path: str, rules: Mapping[str, Any] | None, source_type: str | Non
         language = language_for_path(path)
         if fix:
             fixed, report = matcher.apply_fixes(code, language=language,
-                                                source_type=source_type)
+                                                source_type=source_type,
+                                                ecma_version=ecma_version)
             problems = report.remaining
             if fixed != code:
                 result.output = fixed
         else:
-            problems = matcher.analyze_code(code, language=language, source_type=source_type)
+            problems = matcher.analyze_code(code, language=language, source_type=source_type,
+                                            ecma_version=ecma_version)
     except PatternError as exc:
         result.fatal = True
         result.messages.append({"ruleId": None, "fatal": True, "severity": 2, "line": 1,
@@ -192,14 +223,15 @@ def lint_file(path: str, rules: Mapping[str, Any] | None, source_type: str | Non
     return result
 
 
-def _lint_chunk(args: tuple[list[str], dict[str, Any] | None, str | None, bool]
+def _lint_chunk(args: tuple[list[str], dict[str, Any] | None, str | None, bool, EcmaVersion]
                 ) -> list[FileResult]:
-    paths, rules, source_type, fix = args
-    return [lint_file(p, rules, source_type, fix) for p in paths]
+    paths, rules, source_type, fix, ecma_version = args
+    return [lint_file(p, rules, source_type, fix, ecma_version) for p in paths]
 
 
 def lint_files(paths: Sequence[Path], rules: Mapping[str, Any] | None, source_type: str | None,
-               fix: bool, jobs: int = 1, progress: Any = None) -> list[FileResult]:
+               fix: bool, jobs: int = 1, progress: Any = None,
+               ecma_version: EcmaVersion = None) -> list[FileResult]:
     """Check every file, in ``jobs`` processes; results in the order of ``paths``."""
     rule_map = dict(rules) if rules is not None else None
     if rule_map is not None:
@@ -208,7 +240,7 @@ def lint_files(paths: Sequence[Path], rules: Mapping[str, Any] | None, source_ty
     if jobs <= 1 or len(names) < 2 * jobs:
         results = []
         for name in names:
-            results.append(lint_file(name, rule_map, source_type, fix))
+            results.append(lint_file(name, rule_map, source_type, fix, ecma_version))
             if progress is not None:
                 progress(1)
         return results
@@ -216,7 +248,7 @@ def lint_files(paths: Sequence[Path], rules: Mapping[str, Any] | None, source_ty
     chunks = [names[i:i + size] for i in range(0, len(names), size)]
     out: list[FileResult] = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for chunk_result in pool.map(_lint_chunk, [(c, rule_map, source_type, fix)
+        for chunk_result in pool.map(_lint_chunk, [(c, rule_map, source_type, fix, ecma_version)
                                                    for c in chunks]):
             out.extend(chunk_result)
             if progress is not None:

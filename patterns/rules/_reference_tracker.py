@@ -6,8 +6,10 @@ A path like ``("Math", "pow")`` is followed from every read of the global
 (``Math.pow``, ``Math["pow"]``, ``Math[`p${"ow"}`]``), parentheses, the
 pass-through positions of ``a ? b : c``, ``a || b``, ``(a, b)`` and TypeScript
 casts, and aliases (``const M = Math``, ``const {pow} = Math``). A global
-counts only while the code neither declares nor assigns it, and while no
-``/* globals name:off */`` comment removes it.
+counts only where ESLint declares it (a built-in of the context's
+``ecma_version``, e.g. ``globalThis`` from 2020, or a name in a
+``/* global name */`` comment), while the code neither declares nor assigns
+it, and while no ``/* globals name:off */`` comment removes it.
 """
 
 from __future__ import annotations
@@ -112,18 +114,19 @@ def _to_js_string(value: str | float) -> str:
     return repr(value)
 
 
-def _disabled_globals(ctx: RuleContext) -> set[str]:
-    """Names that ``/* global(s) name:off */`` comments remove."""
-    off: set[str] = set()
+def _comment_globals(ctx: RuleContext) -> dict[str, bool]:
+    """Names that ``/* global(s) ... */`` comments declare (True) or remove
+    (``name:off``, False); the last comment naming a name decides."""
+    settings: dict[str, bool] = {}
     for directive in directives(ctx.source):
         if directive.label not in ("global", "globals"):
             continue
         value = re.sub(r"\s*:\s*", ":", directive.value)
         for item in re.split(r"[\s,]+", value):
             name, _, setting = item.partition(":")
-            if name and setting == "off":
-                off.add(name)
-    return off
+            if name:
+                settings[name] = setting != "off"
+    return settings
 
 
 class _Tracker:
@@ -132,9 +135,11 @@ class _Tracker:
         self.scopes: ScopeManager = ctx.scopes()
         self.visiting: list[int] = []  # variables being followed, against alias cycles
 
-    def global_reads(self, name: str, disabled: set[str]) -> list[Node]:
-        """Reads of the global ``name``; none when it is declared or assigned."""
-        if name in disabled:
+    def global_reads(self, name: str, comments: dict[str, bool]) -> list[Node]:
+        """Reads of the global ``name``; none when ESLint has no such global
+        (``comments`` as :func:`_comment_globals` gives them) or the code
+        declares or assigns it."""
+        if not comments.get(name, self.ctx.is_builtin_global(name)):
             return []
         declared = self.scopes.global_scope.variables.get(name)
         if declared is not None and declared.definitions:
@@ -269,13 +274,13 @@ def global_calls(ctx: RuleContext, path: tuple[str, ...]) -> list[Node]:
     """Call expressions that call the global ``path`` (``("Math", "pow")``), in
     document order, each once."""
     tracker = _Tracker(ctx)
-    disabled = _disabled_globals(ctx)
+    comments = _comment_globals(ctx)
     found: dict[int, Node] = {}
-    for identifier in tracker.global_reads(path[0], disabled):
+    for identifier in tracker.global_reads(path[0], comments):
         for call in tracker.calls(identifier, path[1:]):
             found.setdefault(call.id, call)
     for name in _GLOBAL_OBJECTS:
-        for identifier in tracker.global_reads(name, disabled):
+        for identifier in tracker.global_reads(name, comments):
             for call in tracker.calls(identifier, path):
                 found.setdefault(call.id, call)
     return sorted(found.values(), key=lambda n: n.start_byte)

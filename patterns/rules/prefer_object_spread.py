@@ -5,7 +5,8 @@ a call of the global ``Object.assign`` (or ``globalThis.Object.assign``) whose
 first argument is an object literal is reported, unless an argument is a
 spread, or (with several arguments) an object literal argument has a getter
 or setter. ``Object`` (and ``globalThis``) must be the unshadowed, never
-reassigned globals.
+reassigned globals; ``globalThis`` is one only from ecmaVersion 2020, as in
+ESLint.
 
 The fix is ESLint's, byte for byte: the callee goes, the argument list's
 parentheses become braces (wrapped in parentheses where the call stands in a
@@ -14,8 +15,9 @@ literal arguments lose their braces and parentheses (and the blanks inside,
 unless a line comment precedes the closing brace), other arguments get
 ``...`` (and parentheses for assignments, arrows and conditionals).
 
-Difference: ESLint only knows ``globalThis`` from ecmaVersion 2020; here it is
-always known (ESLint 9's default, "latest").
+Difference: ``/* global ... */`` comments are not read (ESLint's
+``/* global Object:off */`` turns the rule off for ``Object``, and
+``/* global globalThis */`` declares ``globalThis`` before 2020).
 
 Reliability 0.9: the rewrite is equivalent for plain objects, but it relies on
 ``Object`` being the built-in, which scope analysis can only assume for code
@@ -148,6 +150,7 @@ class PreferObjectSpread(Rule):
         return (
             base.type == "identifier"
             and ctx.source.node_text(base) == "globalThis"
+            and ctx.is_builtin_global("globalThis")
             and base.id in unresolved
             and "globalThis" not in written
         )

@@ -158,6 +158,22 @@ def test_wildcard_repo_subscription_sees_every_repo():
     assert core.publish("api", "b.js", "2", result("api", "b.js", "2"), "0:1").ready == (dash,)
 
 
+def test_a_client_of_a_repo_and_of_every_repo_gets_one_frame_listing_both():
+    core = GatewayCore()
+    a, other = core.connect(), core.connect()
+    every = core.subscribe(a, "*")
+    web = core.subscribe(a, "web")
+    core.subscribe(other, "web")
+    assert set(core.publish("web", "a.js", "1", result("web", "a.js", "1"), "0:0").ready) == {
+        a, other}
+    [frame] = core.take(a)
+    assert json.loads(frame)["subscriptions"] == [every.id, web.id]
+    core.unsubscribe(a, every.id)
+    core.publish("web", "b.js", "2", result("web", "b.js", "2"), "0:1")
+    [frame] = core.take(a)
+    assert json.loads(frame)["subscriptions"] == [web.id]
+
+
 def test_replay_goes_first_and_overlapping_live_frames_are_dropped():
     core = GatewayCore()
     a = core.connect()

@@ -99,3 +99,35 @@ def test_stylish_summary(project: Path):
     assert result.exit_code == 1
     assert "1:5" in result.output and "prefer-const" in result.output
     assert "1 problem" in result.output and "fixable with the `--fix` option" in result.output
+
+
+def test_ecma_version_flag_and_config(project: Path):
+    (project / "g.js").write_text("x = globalThis.Math.pow(a, b);\n")
+    rule = ("--rule", "prefer-exponentiation-operator")
+
+    def errors(*args: str) -> int:
+        return json.loads(run("--format", "json", *rule, *args, "g.js").output)[0]["errorCount"]
+
+    assert errors() == 1  # latest, as ESLint 9
+    assert errors("--ecma-version", "2019") == 0
+    assert errors("--ecma-version", "6") == 0
+    assert errors("--ecma-version", "latest") == 1
+    (project / "fixstream.toml").write_text("ecma-version = 2019\n")
+    assert errors() == 0
+    assert errors("--ecma-version", "2020") == 1, "the flag wins over the config"
+    fixed = run("--format", "json", "--fix-dry-run", *rule, "--ecma-version", "11", "g.js")
+    assert json.loads(fixed.output)[0]["output"] == "x = a**b;\n"
+
+
+@pytest.mark.parametrize("value", ["2030", "es2020", "4"])
+def test_bad_ecma_version_exits_2(project: Path, value: str):
+    result = run("--ecma-version", value, "src")
+    assert result.exit_code == 2
+    assert "ECMAScript version" in result.output
+
+
+def test_bad_ecma_version_in_config_exits_2(project: Path):
+    (project / "fixstream.toml").write_text('ecma-version = "next"\n')
+    result = run("src")
+    assert result.exit_code == 2
+    assert "ecma-version" in result.output

@@ -38,6 +38,7 @@ def test_exports_are_explicit_and_importable() -> None:
         "textedits",
         "scope",
         "types",
+        "ecma",
     ):
         mod = importlib.import_module(f"patterns.{module}")
         for name in mod.__all__:

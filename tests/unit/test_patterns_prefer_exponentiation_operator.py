@@ -105,3 +105,22 @@ def test_typescript(matcher: PatternMatcher) -> None:
     assert one_pass(matcher, cast, language="typescript") == "const y = (a**b) as number;"
     jsx = "const el = <X size={Math.pow(2, n)} />;"
     assert one_pass(matcher, jsx, language="tsx") == "const el = <X size={2**n} />;"
+
+
+def test_global_this_follows_the_ecma_version(matcher: PatternMatcher) -> None:
+    code = "globalThis.Math.pow(a, b);"
+    assert one_pass(matcher, code, ecma_version=2020) == "a**b;"
+    assert matcher.analyze_code(code, ecma_version=2019) == []
+    assert matcher.analyze_code(code, ecma_version=6) == []
+    # Math itself is a global of every version.
+    assert one_pass(matcher, "Math.pow(a, b);", ecma_version=3) == "a**b;"
+
+
+def test_global_comments_declare_and_remove_globals(matcher: PatternMatcher) -> None:
+    declared = "/* global globalThis */ globalThis.Math.pow(a, b);"
+    assert len(matcher.analyze_code(declared, ecma_version=2019)) == 1
+    removed = "/* global globalThis: off */ globalThis.Math.pow(a, b);"
+    assert matcher.analyze_code(removed) == []
+    # The last comment naming a global decides.
+    again = "/* global Math: off */ /* global Math */ Math.pow(a, b);"
+    assert len(matcher.analyze_code(again)) == 1

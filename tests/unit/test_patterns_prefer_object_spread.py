@@ -73,3 +73,12 @@ def test_typescript(matcher: PatternMatcher) -> None:
     assert one_pass(matcher, code, language="typescript") == code
     code = "const y = Object.assign({}, a as U);"
     assert one_pass(matcher, code, language="typescript") == "const y = { ...a as U};"
+
+
+def test_global_this_follows_the_ecma_version(matcher: PatternMatcher) -> None:
+    code = "x = globalThis.Object.assign({}, a);"
+    assert one_pass(matcher, code) == "x = { ...a};"
+    assert one_pass(matcher, code, ecma_version=2020) == "x = { ...a};"
+    assert matcher.analyze_code(code, ecma_version=2019) == []
+    assert matcher.analyze_code(code, ecma_version=6) == []
+    assert one_pass(matcher, "x = Object.assign({}, a);", ecma_version=5) == "x = { ...a};"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from planning import (
     DEADLINE,
     DISAGREEMENT,
     NOTHING_TO_FIX,
+    ExecutedStep,
     FixPlanner,
     IncompatibleModel,
     PlanDecision,
@@ -78,7 +80,7 @@ def toy_model() -> GaussianEnsemble:
 
 def _warm(model: GaussianEnsemble, **kwargs: object) -> FixPlanner:
     planner = FixPlanner(RULES, min_transitions=100, **kwargs)  # type: ignore[arg-type]
-    planner.set_model(model, transitions=600)
+    planner.set_model(model, transitions=600, experience={EQ: 300, CONST: 300})
     return planner
 
 
@@ -108,12 +110,33 @@ def test_without_a_model_the_plan_is_greedy_and_cold() -> None:
 
 def test_a_model_trained_on_too_few_transitions_is_cold(toy_model: GaussianEnsemble) -> None:
     planner = FixPlanner(RULES, min_transitions=1000)
-    planner.set_model(toy_model, transitions=999)
+    planner.set_model(toy_model, transitions=999, experience={EQ: 50, CONST: 50})
     assert planner.is_cold
     problems, features, fixable = _file(1, 2)
     assert planner.plan(problems, features, RELIABILITY, fixable).reason == COLD
-    planner.set_model(toy_model, transitions=1000)
+    planner.set_model(toy_model, transitions=1000, experience={EQ: 50, CONST: 50})
     assert planner.plan(problems, features, RELIABILITY, fixable).source == "model"
+
+
+def test_a_rule_the_model_has_too_little_experience_of_makes_it_cold(
+    toy_model: GaussianEnsemble,
+) -> None:
+    planner = FixPlanner(RULES, min_transitions=100, min_rule_transitions=10)
+    planner.set_model(toy_model, transitions=600, experience={EQ: 300, CONST: 9})
+    assert planner.plan(*_file(2, 3)[:2], RELIABILITY, _file(2, 3)[2]).reason == COLD
+    assert planner.plan(*_file(2, 0)[:2], RELIABILITY, _file(2, 0)[2]).source == "model"
+
+
+def test_rule_experience_counts_steps_that_had_something_to_fix() -> None:
+    planner = FixPlanner(RULES)
+    toy = _toy_replay(planner.layout, 200, seed=5)
+    batch = toy.get_all()
+    planner.replay.add_batch(batch.obs, batch.actions, batch.next_obs, batch.rewards, batch.dones)
+    experience = planner.rule_experience()
+    slots = {EQ: len(RULES) + 4, CONST: len(RULES) + 5}
+    for action, rule in enumerate(RULES, start=1):
+        expected = int(((batch.actions == action) & (batch.obs[:, slots[rule]] > 0)).sum())
+        assert experience[rule] == expected > 0
 
 
 def test_a_rule_the_model_does_not_know_makes_it_cold(toy_model: GaussianEnsemble) -> None:
@@ -135,6 +158,16 @@ def test_a_warm_model_plans_and_skips_the_rejected_rule(toy_model: GaussianEnsem
         assert decision.uncertainty is not None and 0.0 <= decision.uncertainty < 0.5
         assert decision.predicted_return == pytest.approx(2.0, abs=0.5)
         assert decision.greedy == [EQ, CONST]
+
+
+def test_exploring_plans_with_single_members(toy_model: GaussianEnsemble) -> None:
+    planner = _warm(toy_model)
+    problems, features, fixable = _file(2, 3)
+    decisions = [planner.plan(problems, features, RELIABILITY, fixable, explore=True)
+                 for _ in range(5)]
+    assert all(d.explored and d.source == "model" for d in decisions)
+    assert all(set(d.rules) <= {EQ, CONST} for d in decisions)
+    assert not planner.plan(problems, features, RELIABILITY, fixable).explored
 
 
 def test_high_disagreement_gives_the_greedy_plan(toy_model: GaussianEnsemble) -> None:
@@ -260,7 +293,11 @@ def test_execution_can_record_the_users_verdicts_later() -> None:
     code = "let a = 1;\nlet b = 2;\nfoo(a, b);\n"
     result = planner.execute(matcher, code, "javascript", [CONST], record=False)
     assert len(planner.replay) == 0 and len(result.steps[0].applied) == 2
-    reward = planner.record(result.steps[0], accepted=1, rejected=1)
+    kept = json.loads(json.dumps(result.steps[0].to_dict()))  # e.g. in a Faust table
+    step = ExecutedStep.from_dict(kept)
+    np.testing.assert_array_equal(step.state, result.steps[0].state)
+    assert step.applied == result.steps[0].applied and step.rule == CONST
+    reward = planner.record(step, accepted=1, rejected=1)
     assert reward == pytest.approx(1 - 2.0)
     assert planner.replay.get_all().rewards.tolist() == [pytest.approx(-1.0)]
 
@@ -296,6 +333,7 @@ def test_checkpoints_round_trip_and_refuse_another_layout(
     document = other.load_model(tmp_path)
     assert document["version"] == 1 and document["meta"]["note"] == "test"
     assert other.trained_on == 600 and not other.is_cold
+    assert other.experience == {EQ: 300, CONST: 300}
     problems, features, fixable = _file(2, 3)
     assert other.plan(problems, features, RELIABILITY, fixable).rules == [EQ]
     with pytest.raises(IncompatibleModel):

@@ -59,6 +59,10 @@ def test_returns_match_the_ensemble_with_stop_and_repeat_semantics(
     want = [_reference_returns(model, start, plan) for plan in plans]
     torch.testing.assert_close(got, torch.tensor(want), rtol=1e-4, atol=1e-5)
     assert got[2] == 0.0  # stops at once
+    shared = [[1, 2, 0, 0], [1, 2, 0, 0], [2, 1, 0, 0], [1, 2, 1, 0], [2, 1, 2, 0]]
+    got = rollout.returns(start, torch.tensor(shared))  # rows with equal prefixes
+    want = [_reference_returns(model, start, plan) for plan in shared]
+    torch.testing.assert_close(got, torch.tensor(want), rtol=1e-4, atol=1e-5)
 
 
 def test_trace_gives_the_steps_and_model_env_disagreement(model: GaussianEnsemble) -> None:
@@ -90,6 +94,19 @@ def test_members_mode_averages_one_trajectory_per_elite(model: GaussianEnsemble)
         totals.append(total)
     got = rollout.returns(start, torch.tensor([plan]))
     assert float(got[0]) == pytest.approx(sum(totals) / len(totals), rel=1e-4)
+
+
+def test_a_single_member_rollout_follows_that_elite(model: GaussianEnsemble) -> None:
+    rollout = EnsembleRollout(model, S)
+    start = torch.tensor([1.0, 0.0, -1.0, 0.5])
+    elite = int(model.elite_indices[1])
+    inputs = torch.cat([start.reshape(1, -1), torch.nn.functional.one_hot(torch.tensor([2]), K)], 1)
+    mean = model.sample(inputs, propagation="fixed_model", deterministic=True,
+                        member_indices=torch.tensor([elite])).mean
+    got = rollout.member(1).returns(start, torch.tensor([[2, 0]]))
+    assert float(got[0]) == pytest.approx(float(mean[0, S]), rel=1e-4)
+    with pytest.raises(ValueError):
+        rollout.member(3)
 
 
 def test_bad_inputs_are_refused(model: GaussianEnsemble) -> None:

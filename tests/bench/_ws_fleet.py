@@ -1,0 +1,294 @@
+"""Thousands of minimal WebSocket subscribers in one process, for load tests of the gateway.
+
+The gateway's own client (:class:`streams.client.Subscriber`, on websockets) spends tens
+of microseconds of Python per received frame; a load generator built on it, sharing the
+machine's cores with the gateway, would mostly measure itself. These subscribers speak
+just enough RFC 6455 on raw non-blocking sockets: the opening handshake (optionally
+offering permessage-deflate, as browsers and websockets' client do), masked client
+frames, unmasked server frames, pings answered, close codes counted.
+
+Each fix frame gets two latencies from the ``produced_at`` that the publisher puts first
+in the result: when it reached the client's socket (the kernel's receive timestamp) and
+when this process read it. With thousands of sockets per process the second includes
+the time this process takes to get round to the socket. A ``seq`` follows
+``produced_at`` and must increase per connection (the gateway's per-client order).
+
+:func:`run_fleet` is a process entry point driven over a :mod:`multiprocessing` pipe;
+stdlib only, so it starts fast under ``spawn``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import resource
+import socket
+import struct
+import time
+import zlib
+from array import array
+from collections import Counter
+from multiprocessing.connection import Connection
+from typing import Any
+
+__all__ = ["raise_nofile", "run_fleet"]
+
+_DEFLATE_TAIL = b"\x00\x00\xff\xff"
+_PRODUCED = b'"produced_at":'
+_FIX = b'{"type":"fix"'
+_OP_TEXT, _OP_CLOSE, _OP_PING, _OP_PONG = 0x1, 0x8, 0x9, 0xA
+_SO_TIMESTAMPNS = 35  # Linux; the socket module does not name it
+
+
+def raise_nofile(wanted: int) -> int:
+    """Raise this process's open-file limit towards ``wanted`` (up to the hard limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return target
+    return soft
+
+
+def client_frame(opcode: int, payload: bytes) -> bytes:
+    """One masked client frame (RFC 6455 section 5.3), payload under 64 KiB."""
+    mask = os.urandom(4)
+    size = len(payload)
+    header = bytes([0x80 | opcode])
+    header += bytes([0x80 | size]) if size < 126 else bytes([0x80 | 126]) + size.to_bytes(2, "big")
+    keystream = (mask * (size // 4 + 1))[:size]
+    masked = (int.from_bytes(payload, "big") ^ int.from_bytes(keystream, "big")).to_bytes(
+        size, "big")
+    return header + mask + masked
+
+
+class _Fleet:
+    """What every subscriber of this process received since the last reset."""
+
+    def __init__(self) -> None:
+        self.subscribers: list[_Subscriber] = []
+        self.reset()
+
+    def reset(self) -> None:
+        self.frames = 0
+        self.arrival = array("d")  # socket arrival (kernel timestamp) minus produced_at
+        self.read = array("d")  # read by this process minus produced_at
+        self.last_at = 0.0
+        self.disorder = 0
+        self.closes: Counter[int] = Counter()
+        self.cpu_at_reset = _cpu_seconds()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"frames": self.frames, "arrival": self.arrival.tobytes(),
+                "read": self.read.tobytes(), "last_at": self.last_at,
+                "disorder": self.disorder, "closes": dict(self.closes),
+                "cpu_s": _cpu_seconds() - self.cpu_at_reset}
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+class _Subscriber:
+    """One connection on a raw non-blocking socket: handshake, subscribe, count fixes.
+
+    Reads with ``recvmsg`` and ``SO_TIMESTAMPNS``, so each read also says when its last
+    segment reached the socket: the gateway's delivery time, apart from how long this
+    process took to get to the socket among thousands.
+    """
+
+    def __init__(self, fleet: _Fleet, loop: asyncio.AbstractEventLoop) -> None:
+        self.fleet = fleet
+        self.loop = loop
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setblocking(False)
+        self.sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+        self.buffer = bytearray()
+        self.open = False
+        self.closed = False
+        self.subscribe = b""
+        self.inflater: Any = None
+        self.fresh_context = False
+        self.last_seq = -1
+        self.ready: asyncio.Future[bool] = loop.create_future()
+
+    async def start(self, host: str, port: int, request: bytes, subscribe: bytes) -> bool:
+        """Connect, shake hands and subscribe; whether the gateway acknowledged."""
+        self.subscribe = subscribe
+        await self.loop.sock_connect(self.sock, (host, port))
+        self.sock.send(request)  # a few hundred bytes into an empty socket buffer
+        self.loop.add_reader(self.sock.fileno(), self._readable)
+        return await self.ready
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(ValueError, OSError):
+                self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
+        if not self.ready.done():
+            self.ready.set_result(False)
+
+    def _readable(self) -> None:
+        try:
+            data, ancillary, _, _ = self.sock.recvmsg(1 << 18, 64)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self.close()
+            return
+        if not data:
+            self.close()
+            return
+        now = time.time()
+        arrived = now
+        for level, kind, value in ancillary:
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
+                seconds, nanoseconds = struct.unpack("qq", value[:16])
+                arrived = seconds + nanoseconds * 1e-9
+        buffer = self.buffer
+        buffer += data
+        if not self.open and not self._handshake():
+            return
+        pos, size = 0, len(buffer)
+        while size - pos >= 2:
+            length, head = buffer[pos + 1] & 0x7F, 2
+            if length == 126:
+                if size - pos < 4:
+                    break
+                length, head = int.from_bytes(buffer[pos + 2:pos + 4], "big"), 4
+            elif length == 127:
+                if size - pos < 10:
+                    break
+                length, head = int.from_bytes(buffer[pos + 2:pos + 10], "big"), 10
+            end = pos + head + length
+            if end > size:
+                break
+            self._frame(buffer[pos], bytes(buffer[pos + head:end]), arrived, now)
+            if self.closed:
+                return
+            pos = end
+        if pos:
+            del buffer[:pos]
+
+    def _send(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):  # control frames only; the bench reads the rest
+            self.sock.send(data)
+
+    def _handshake(self) -> bool:
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        head = bytes(self.buffer[:end]).lower()
+        del self.buffer[:end + 4]
+        if not head.startswith(b"http/1.1 101"):
+            self.close()
+            return False
+        self.open = True
+        if b"permessage-deflate" in head:
+            self.inflater = zlib.decompressobj(-15)
+            self.fresh_context = b"server_no_context_takeover" in head
+        self._send(self.subscribe)
+        return True
+
+    def _frame(self, first: int, payload: bytes, arrived: float, now: float) -> None:
+        opcode = first & 0x0F
+        if opcode == _OP_TEXT:
+            if first & 0x40:  # RSV1: compressed with permessage-deflate
+                payload = self.inflater.decompress(payload + _DEFLATE_TAIL)
+                if self.fresh_context:
+                    self.inflater = zlib.decompressobj(-15)
+            if payload.startswith(_FIX):
+                self._fix(payload, arrived, now)
+                return
+            message = json.loads(payload)
+            if message.get("type") in ("ack", "error") and not self.ready.done():
+                self.ready.set_result(message["type"] == "ack")
+        elif opcode == _OP_PING:
+            self._send(client_frame(_OP_PONG, payload))
+        elif opcode == _OP_CLOSE:
+            code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
+            self.fleet.closes[code] += 1
+            self.close()
+
+    def _fix(self, payload: bytes, arrived: float, now: float) -> None:
+        start = payload.find(_PRODUCED) + len(_PRODUCED)
+        comma = payload.find(b",", start)
+        produced = float(payload[start:comma])
+        seq = int(payload[comma + 7:payload.find(b",", comma + 1)])  # ,"seq":N,
+        fleet = self.fleet
+        if seq <= self.last_seq:
+            fleet.disorder += 1
+        self.last_seq = seq
+        fleet.frames += 1
+        fleet.arrival.append(arrived - produced)
+        fleet.read.append(now - produced)
+        fleet.last_at = now
+
+
+def _request(host: str, port: int, deflate: bool) -> bytes:
+    key = base64.b64encode(os.urandom(16)).decode()
+    extension = ("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+                 if deflate else "")
+    return (f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"Sec-WebSocket-Version: 13\r\n{extension}\r\n").encode()
+
+
+async def _open(fleet: _Fleet, host: str, port: int, count: int, repo: str, deflate: bool,
+                concurrency: int) -> int:
+    """Connect and subscribe ``count`` subscribers; the number that got their ack."""
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(concurrency)
+    subscribe = client_frame(_OP_TEXT, json.dumps({"type": "subscribe", "repo": repo}).encode())
+
+    async def one() -> bool:
+        async with gate:
+            subscriber = _Subscriber(fleet, loop)
+            fleet.subscribers.append(subscriber)
+            try:
+                async with asyncio.timeout(60):
+                    return await subscriber.start(host, port, _request(host, port, deflate),
+                                                  subscribe)
+            except (OSError, TimeoutError):
+                subscriber.close()
+                return False
+
+    results = await asyncio.gather(*(one() for _ in range(count)))
+    return sum(results)
+
+
+async def _serve(pipe: Connection, host: str, port: int, count: int, repo: str,
+                 deflate: bool, concurrency: int) -> None:
+    fleet = _Fleet()
+    subscribed = await _open(fleet, host, port, count, repo, deflate, concurrency)
+    pipe.send(("ready", subscribed))
+    loop = asyncio.get_running_loop()
+    commands: asyncio.Queue[str] = asyncio.Queue()
+    loop.add_reader(pipe.fileno(), lambda: commands.put_nowait(pipe.recv()))
+    while True:
+        command = await commands.get()
+        if command == "count":
+            pipe.send(fleet.frames)
+        elif command == "reset":
+            fleet.reset()
+            pipe.send(True)
+        elif command == "stats":
+            pipe.send(fleet.snapshot())
+        elif command == "quit":
+            for subscriber in fleet.subscribers:
+                subscriber.close()
+            pipe.send(True)
+            return
+
+
+def run_fleet(pipe: Connection, host: str, port: int, count: int, repo: str,
+              deflate: bool = False, concurrency: int = 64) -> None:
+    """Process entry: open ``count`` subscribers of ``repo``, then answer the pipe's
+    commands (``count``, ``reset``, ``stats``, ``quit``) until ``quit``."""
+    raise_nofile(count + 256)
+    asyncio.run(_serve(pipe, host, port, count, repo, deflate, concurrency))
