@@ -125,17 +125,13 @@ def resolve_language(change: CodeChange) -> str:
         ) from None
 
 
-def _rule_selection(change: CodeChange) -> list[str] | dict[str, Any] | None:
-    return change.rules
-
-
 def encode_change(change: CodeChange, matcher: PatternMatcher) -> EncodedChange:
     """The change with its structural features: problems per rule, size, syntax statistics."""
     started = time.perf_counter()
     language = resolve_language(change)
     try:
         problems = matcher.analyze_code(change.content, language=language,
-                                        rules=_rule_selection(change))
+                                        rules=change.rules)
     except UnknownRule as exc:
         raise InvalidEvent(f"unknown rule in `rules`: {exc}") from None
     counts: dict[str, int] = {}
@@ -214,12 +210,14 @@ def fix_change(planned: PlannedChange, matcher: PatternMatcher,
     change = planned.change
     language = change.language or resolve_language(change)
     applied_fixes: list[Any] = []
+    remaining_problems: list[Any] | None = None
     if not planned.plan.rules:
         fixed = change.content
     elif planner is not None:
         execution = planner.execute(matcher, change.content, language, planned.plan.rules,
                                     rules=change.rules, min_reliability=min_reliability)
         fixed, applied_fixes = execution.code, list(execution.applied)
+        remaining_problems = execution.remaining  # already analysed under change.rules
     else:
         fixed, report = matcher.apply_fixes(
             change.content, language=language, rules=_rules_for_plan(change, planned.plan),
@@ -232,10 +230,13 @@ def fix_change(planned: PlannedChange, matcher: PatternMatcher,
         for a in applied_fixes
     ]
     # Remaining problems are those of the full selection, after the fixes.
+    if remaining_problems is None:
+        remaining_problems = matcher.analyze_code(fixed, language=language,
+                                                  rules=change.rules)
     remaining = [
         {"rule": p.rule, "message": p.message, "line": p.line, "column": p.column,
          "end_line": p.end_line, "end_column": p.end_column, "fixable": p.fix is not None}
-        for p in matcher.analyze_code(fixed, language=language, rules=_rule_selection(change))
+        for p in remaining_problems
     ]
     elapsed = (time.perf_counter() - started) * 1000
     timings = {**planned.timings_ms, "fix": round(elapsed, 3)}

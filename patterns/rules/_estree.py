@@ -21,6 +21,7 @@ from tree_sitter import Node
 
 from ..parsing import ParsedSource
 from ..rule import RuleContext
+from . import _tokens
 from ._literals import (
     BigInt,
     JsNull,
@@ -30,6 +31,7 @@ from ._literals import (
     literal_value,
     static_template_value,
 )
+from ._tokens import BINARY_PRECEDENCE
 
 __all__ = [
     "COMMENTS",
@@ -208,30 +210,12 @@ def estree_range(node: Node) -> tuple[int, int]:
 
 def token_before(node: Node) -> Node | None:
     """The token that precedes ``node`` (comments skipped), or None at the start."""
-    current: Node | None = node
-    while current is not None:
-        sibling = current.prev_sibling
-        while sibling is not None:
-            token = last_token(sibling)
-            if token is not None:
-                return token
-            sibling = sibling.prev_sibling
-        current = current.parent
-    return None
+    return _tokens.token_before(node, last_token)
 
 
 def token_after(node: Node) -> Node | None:
     """The token that follows ``node`` (comments skipped), or None at the end."""
-    current: Node | None = node
-    while current is not None:
-        sibling = current.next_sibling
-        while sibling is not None:
-            token = first_token(sibling)
-            if token is not None:
-                return token
-            sibling = sibling.next_sibling
-        current = current.parent
-    return None
+    return _tokens.token_after(node, first_token)
 
 
 def operator_token(node: Node) -> Node | None:
@@ -364,33 +348,7 @@ def can_tokens_be_adjacent(
 
 # --- precedence -----------------------------------------------------------------------
 
-_BINARY_PRECEDENCE: Final = {
-    "??": 4,
-    "||": 4,
-    "&&": 5,
-    "|": 6,
-    "^": 7,
-    "&": 8,
-    "==": 9,
-    "!=": 9,
-    "===": 9,
-    "!==": 9,
-    "<": 10,
-    "<=": 10,
-    ">": 10,
-    ">=": 10,
-    "in": 10,
-    "instanceof": 10,
-    "<<": 11,
-    ">>": 11,
-    ">>>": 11,
-    "+": 12,
-    "-": 12,
-    "*": 13,
-    "/": 13,
-    "%": 13,
-    "**": 15,
-}
+_BINARY_PRECEDENCE: Final = BINARY_PRECEDENCE
 _TYPESCRIPT_EXPRESSIONS: Final = frozenset(
     {"as_expression", "satisfies_expression", "non_null_expression", "type_assertion"}
 )

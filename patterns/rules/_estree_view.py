@@ -13,6 +13,7 @@ from typing import Final
 from tree_sitter import Node
 
 from ._token_nav import COMMENTS
+from ._tokens import BINARY_PRECEDENCE
 
 __all__ = [
     "arguments_of",
@@ -26,33 +27,7 @@ __all__ = [
 _PAREN_HOSTS: Final = frozenset(
     {"if_statement", "while_statement", "do_statement", "switch_statement", "with_statement"}
 )
-_BINARY_PRECEDENCE: Final = {
-    "??": 4,
-    "||": 4,
-    "&&": 5,
-    "|": 6,
-    "^": 7,
-    "&": 8,
-    "==": 9,
-    "!=": 9,
-    "===": 9,
-    "!==": 9,
-    "<": 10,
-    "<=": 10,
-    ">": 10,
-    ">=": 10,
-    "in": 10,
-    "instanceof": 10,
-    "<<": 11,
-    ">>": 11,
-    ">>>": 11,
-    "+": 12,
-    "-": 12,
-    "*": 13,
-    "/": 13,
-    "%": 13,
-    "**": 15,
-}
+_BINARY_PRECEDENCE: Final = BINARY_PRECEDENCE
 _PRECEDENCE: Final = {
     "sequence_expression": 0,
     "assignment_expression": 1,

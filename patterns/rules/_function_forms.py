@@ -17,6 +17,7 @@ from typing import Final
 from tree_sitter import Node, Query, QueryCursor
 
 from ..parsing import ParsedSource, iter_leaves
+from . import _tokens
 
 __all__ = [
     "FUNCTION_BOUNDARIES",
@@ -226,30 +227,12 @@ def last_token(node: Node) -> Node | None:
 
 def next_token(node: Node) -> Node | None:
     """The first token after ``node`` in the whole tree."""
-    current: Node | None = node
-    while current is not None:
-        sibling = current.next_sibling
-        while sibling is not None:
-            token = first_token(sibling)
-            if token is not None:
-                return token
-            sibling = sibling.next_sibling
-        current = current.parent
-    return None
+    return _tokens.token_after(node, first_token)
 
 
 def previous_token(node: Node) -> Node | None:
     """The last token before ``node`` in the whole tree."""
-    current: Node | None = node
-    while current is not None:
-        sibling = current.prev_sibling
-        while sibling is not None:
-            token = last_token(sibling)
-            if token is not None:
-                return token
-            sibling = sibling.prev_sibling
-        current = current.parent
-    return None
+    return _tokens.token_before(node, last_token)
 
 
 def tokens_of(node: Node) -> list[Node]:

@@ -14,6 +14,7 @@ from typing import Final
 from tree_sitter import Node, Query, QueryCursor
 
 from ..parsing import ParsedSource
+from . import _tokens
 
 __all__ = [
     "ATOMIC_TOKENS",
@@ -115,30 +116,12 @@ def last_token(node: Node) -> Node | None:
 
 def token_before(node: Node) -> Node | None:
     """The token just before ``node`` in the source."""
-    current: Node | None = node
-    while current is not None:
-        sibling = current.prev_sibling
-        while sibling is not None:
-            token = last_token(sibling)
-            if token is not None:
-                return token
-            sibling = sibling.prev_sibling
-        current = current.parent
-    return None
+    return _tokens.token_before(node, last_token)
 
 
 def token_after(node: Node) -> Node | None:
     """The token just after ``node`` in the source."""
-    current: Node | None = node
-    while current is not None:
-        sibling = current.next_sibling
-        while sibling is not None:
-            token = first_token(sibling)
-            if token is not None:
-                return token
-            sibling = sibling.next_sibling
-        current = current.parent
-    return None
+    return _tokens.token_after(node, first_token)
 
 
 def line_break_between(data: bytes, start: int, end: int) -> bool:

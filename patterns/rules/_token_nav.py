@@ -24,6 +24,7 @@ from typing import Final
 from tree_sitter import Node, Query, QueryCursor
 
 from ..parsing import ParsedSource
+from . import _tokens
 
 __all__ = [
     "COMMENTS",
@@ -79,30 +80,12 @@ def last_token(node: Node) -> Node | None:
 
 def next_token(node: Node) -> Node | None:
     """The first token after ``node`` (ESLint's ``getTokenAfter``)."""
-    current: Node | None = node
-    while current is not None:
-        sibling = current.next_sibling
-        while sibling is not None:
-            found = first_token(sibling)
-            if found is not None:
-                return found
-            sibling = sibling.next_sibling
-        current = current.parent
-    return None
+    return _tokens.token_after(node, first_token)
 
 
 def previous_token(node: Node) -> Node | None:
     """The last token before ``node`` (ESLint's ``getTokenBefore``)."""
-    current: Node | None = node
-    while current is not None:
-        sibling = current.prev_sibling
-        while sibling is not None:
-            found = last_token(sibling)
-            if found is not None:
-                return found
-            sibling = sibling.prev_sibling
-        current = current.parent
-    return None
+    return _tokens.token_before(node, last_token)
 
 
 def tokens(node: Node) -> Iterator[Node]:

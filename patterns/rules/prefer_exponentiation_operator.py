@@ -32,39 +32,14 @@ from ._function_forms import (
     unparen,
 )
 from ._reference_tracker import global_calls
+from ._tokens import BINARY_PRECEDENCE
 
 __all__ = ["PreferExponentiationOperator"]
 
 MESSAGE: Final = "Use the '**' operator instead of 'Math.pow'."
 
 _EXPONENTIATION: Final = 15
-_BINARY_PRECEDENCE: Final = {
-    "||": 4,
-    "??": 4,
-    "&&": 5,
-    "|": 6,
-    "^": 7,
-    "&": 8,
-    "==": 9,
-    "!=": 9,
-    "===": 9,
-    "!==": 9,
-    "<": 10,
-    "<=": 10,
-    ">": 10,
-    ">=": 10,
-    "in": 10,
-    "instanceof": 10,
-    "<<": 11,
-    ">>": 11,
-    ">>>": 11,
-    "+": 12,
-    "-": 12,
-    "*": 13,
-    "/": 13,
-    "%": 13,
-    "**": 15,
-}
+_BINARY_PRECEDENCE: Final = BINARY_PRECEDENCE
 _PRECEDENCE: Final = {
     "sequence_expression": 0,
     "assignment_expression": 1,
