@@ -17,6 +17,7 @@ from .exceptions import (
     UnsupportedLanguage,
 )
 from .fixer import apply_pass, fix_source
+from .incremental import IncrementalDocument
 from .matcher import RULESET_VERSION, PatternMatcher, RuleSelection
 from .parsing import (
     LANGUAGES,
@@ -39,6 +40,7 @@ __all__ = [
     "AppliedFix",
     "EcmaVersion",
     "FixReport",
+    "IncrementalDocument",
     "InvalidRuleOptions",
     "ParseFailure",
     "ParseTimeout",

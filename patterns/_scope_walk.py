@@ -7,10 +7,12 @@ order; references are resolved lexically at the end.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from tree_sitter import Node
+from tree_sitter import Language, Node
 
 from ._scope_model import (
     Declaration,
@@ -158,6 +160,8 @@ class _Analyzer:
         else:
             self.program_scope = self.global_scope
         self.stack: list[_Task] = []
+        # What visiting each kind does, and the kinds whose visit does nothing.
+        self.actions, self.inert = _actions(source.tree.language, source.language)
 
     # -- helpers
 
@@ -205,23 +209,70 @@ class _Analyzer:
         self.stack.extend(reversed(tasks))
 
     def _visit_all(self, nodes: list[Node], scope: Scope, uncertain: bool) -> list[_Task]:
-        return [(_VISIT, n, scope, None, uncertain) for n in nodes]
+        # Visiting an inert node does nothing: leave it out of the stack.
+        inert = self.inert
+        return [(_VISIT, n, scope, None, uncertain) for n in nodes if n.kind_id not in inert]
+
+    def _visit_children(self, node: Node, scope: Scope, uncertain: bool) -> None:
+        """Visit the named children of ``node`` next, in document order."""
+        inert = self.inert
+        self.stack.extend(
+            [
+                (_VISIT, child, scope, None, uncertain)
+                for child in reversed(node.named_children)
+                if child.kind_id not in inert  # comments included
+            ]
+        )
 
     # -- driver
 
     def run(self) -> ScopeManager:
-        root = self.source.root
-        self._push(self._visit_all(_named(root), self.program_scope, False))
+        self._visit_children(self.source.root, self.program_scope, False)
         stack = self.stack
+        actions = self.actions
+        inert = self.inert
+        data = self.data
+        references = self.references
         while stack:
             op, node, scope, arg, uncertain = stack.pop()
-            if op == _VISIT:
-                self._visit(node, scope, uncertain)
-            elif op == _DECLARE:
+            if op == _DECLARE:
                 assert isinstance(arg, _Binding)
                 self._declare(node, scope, arg, uncertain)
-            else:
+                continue
+            if op == _ASSIGN:
                 self._assign(node, scope, bool(arg), uncertain)
+                continue
+            # Visiting a node, inlined (this loop runs for most nodes of the tree).
+            # Where the node's children are visited in order, the first one is
+            # visited right away rather than through the stack: the same order.
+            while True:
+                action = actions.get(node.kind_id)
+                if action is None or action is _ERROR:
+                    if action is _ERROR:
+                        uncertain = True
+                    children = [
+                        child
+                        for child in node.named_children
+                        if child.kind_id not in inert  # comments included
+                    ]
+                    if not children:
+                        break
+                    if len(children) > 1:
+                        stack.extend(
+                            [(_VISIT, child, scope, None, uncertain) for child in children[:0:-1]]
+                        )
+                    node = children[0]
+                    continue
+                if action is _REFERENCE:
+                    # _reference(node, scope, read=True, write=uncertain), inlined
+                    name = data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+                    if name:
+                        ref = Reference(node, name, scope, True, uncertain, False)
+                        references.append(ref)
+                        scope.references.append(ref)
+                elif not isinstance(action, str):  # a handler (not _SKIP)
+                    action(self, node, scope, uncertain)
+                break
         self._resolve()
         return ScopeManager(
             self.global_scope,
@@ -246,25 +297,9 @@ class _Analyzer:
 
     # -- expressions and statements
 
-    def _visit(self, node: Node, scope: Scope, uncertain: bool) -> None:
-        kind = node.type
-        if kind in _INERT:
-            return
-        if kind in _IDENTIFIERS:
-            self._reference(node, scope, read=True, write=uncertain)
-            return
-        if node.is_error:
-            self._push(self._visit_all(_named(node), scope, True))
-            return
-        handler = _HANDLERS.get(kind)
-        if handler is not None:
-            handler(self, node, scope, uncertain)
-        else:
-            self._push(self._visit_all(_named(node), scope, uncertain))
-
     def _statement_block(self, node: Node, scope: Scope, uncertain: bool) -> None:
         block = self._new_scope("block", node, scope)
-        self._push(self._visit_all(_named(node), block, uncertain))
+        self._visit_children(node, block, uncertain)
 
     def _variable_declaration(self, node: Node, scope: Scope, uncertain: bool) -> None:
         parent = node.parent
@@ -317,7 +352,7 @@ class _Analyzer:
         inner = scope
         if init is not None and init.type in ("lexical_declaration", "using_declaration"):
             inner = self._new_scope("for", node, scope)
-        self._push(self._visit_all(_named(node), inner, uncertain))
+        self._visit_children(node, inner, uncertain)
 
     def _for_in_statement(self, node: Node, scope: Scope, uncertain: bool) -> None:
         keyword = node.child_by_field_name("kind")
@@ -668,6 +703,42 @@ _HANDLERS = {
     **{kind: _Analyzer._function for kind in _FUNCTIONS},
     **{kind: _Analyzer._class for kind in _CLASSES},
 }
+
+
+# What visiting a node does, by kind id: skip it, reference it, analyse an ERROR
+# node's children as uncertain, or call a handler. Kinds without an entry have
+# their children visited.
+_SKIP: Final = "skip"
+_REFERENCE: Final = "reference"
+_ERROR: Final = "error"
+_Action = Callable[["_Analyzer", Node, Scope, bool], None] | str
+_ERROR_KIND_ID: Final = 0xFFFF  # tree-sitter's ts_builtin_sym_error
+_ACTIONS: dict[str, tuple[dict[int, _Action], frozenset[int]]] = {}
+_ACTIONS_LOCK = threading.Lock()
+
+
+def _actions(language: Language, language_name: str) -> tuple[dict[int, _Action], frozenset[int]]:
+    """The visit actions of a grammar's kind ids (kind ids differ per grammar),
+    and the ids of the kinds to skip."""
+    actions = _ACTIONS.get(language_name)
+    if actions is None:
+        table: dict[int, _Action] = {_ERROR_KIND_ID: _ERROR}
+        for kind_id in range(language.node_kind_count):
+            kind = language.node_kind_for_id(kind_id)
+            if kind is None:
+                continue
+            if kind in _INERT:
+                table[kind_id] = _SKIP
+            elif kind in _IDENTIFIERS:
+                table[kind_id] = _REFERENCE
+            elif kind in _HANDLERS:
+                table[kind_id] = _HANDLERS[kind]
+            elif kind == "ERROR":
+                table[kind_id] = _ERROR
+        inert = frozenset(kind_id for kind_id, action in table.items() if action is _SKIP)
+        with _ACTIONS_LOCK:
+            actions = _ACTIONS.setdefault(language_name, (table, inert))
+    return actions
 
 
 def build_scopes(source: ParsedSource, source_type: SourceType) -> ScopeManager:

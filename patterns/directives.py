@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from .parsing import ParsedSource, iter_leaves
+from .parsing import ParsedSource
 from .types import Problem
 
 __all__ = [
@@ -43,15 +43,20 @@ class Directive:
 
 def comments(source: ParsedSource) -> list[tuple[int, int, str]]:
     """Every comment as ``(start_byte, end_byte, text)``, in document order."""
-    found = []
-    for leaf in iter_leaves(source.root, {"comment", "string", "regex"}):
-        if leaf.type == "comment":
-            found.append((leaf.start_byte, leaf.end_byte, source.node_text(leaf)))
-    return found
+    return [
+        (node.start_byte, node.end_byte, source.node_text(node))
+        for node in source.nodes_of("comment")
+    ]
 
 
-def directives(source: ParsedSource) -> list[Directive]:
-    """The directive comments of a source, in document order."""
+# Every directive's first word holds one of these.
+_DIRECTIVE_WORDS: Final = (b"eslint", b"exported", b"global")
+
+
+def _directives(source: ParsedSource) -> list[Directive]:
+    data = source.data
+    if not any(word in data for word in _DIRECTIVE_WORDS):
+        return []
     found = []
     for start, end, text in comments(source):
         block = text.startswith("/*")
@@ -65,6 +70,11 @@ def directives(source: ParsedSource) -> list[Directive]:
             continue
         found.append(Directive(label, body[match.end() :].strip(), start, end, block))
     return found
+
+
+def directives(source: ParsedSource) -> list[Directive]:
+    """The directive comments of a source, in document order."""
+    return list(source.fact("patterns.directives:directives", _directives))
 
 
 def parse_rule_list(value: str) -> list[str]:

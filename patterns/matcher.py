@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
+from ._gc import collector_paused
 from .directives import unsuppressed
 from .ecma import EcmaVersion, normalize_ecma_version
 from .exceptions import ParseFailure
@@ -14,7 +15,7 @@ from .fixer import fix_source
 from .parsing import ParsedSource, normalize_language, parse
 from .registry import RULES, RULESET_VERSION, all_rule_names, get_rule
 from .rule import Rule, RuleContext
-from .scope import SourceType
+from .scope import ScopeManager, SourceType
 from .types import FixReport, Problem
 
 __all__ = ["RULESET_VERSION", "PatternMatcher", "RuleSelection"]
@@ -143,12 +144,39 @@ class PatternMatcher:
         kind = _source_type(source_type)
         version = normalize_ecma_version(ecma_version)
         lang = normalize_language(language)
-        try:
-            source = parse(code, lang, time_limit=self._parse_time_limit)
-        except ParseFailure as error:
-            log.warning("no analysis: %s", error)
-            return []
-        return self._analyze(source, selected, kind, version)
+        with collector_paused():
+            try:
+                source = parse(code, lang, time_limit=self._parse_time_limit)
+            except ParseFailure as error:
+                log.warning("no analysis: %s", error)
+                return []
+            return self._analyze(source, selected, kind, version)
+
+    def analyze_parsed(
+        self,
+        parsed: ParsedSource,
+        rules: RuleSelection = None,
+        source_type: str | None = None,
+        *,
+        ecma_version: EcmaVersion = None,
+    ) -> list[Problem]:
+        """The problems of an already parsed source, sorted by position.
+
+        For a fresh parse, the same result as :meth:`analyze_code` on
+        ``parsed.text`` in ``parsed.language``, without parsing again; pair it
+        with :class:`~patterns.incremental.IncrementalDocument`, whose edits
+        re-parse only what changed. (tree-sitter's incremental parse can attach
+        a comment that ends a statement without a semicolon to another node
+        than a fresh parse does; rules then see that tree.) ``rules``,
+        ``source_type`` and ``ecma_version`` as for :meth:`analyze_code`. Facts
+        derived from the tree alone (its node index, its directive comments) are
+        kept with ``parsed`` and reused by later calls on it.
+        """
+        selected = self._rules if rules is None else _resolve(rules)
+        kind = _source_type(source_type)
+        version = normalize_ecma_version(ecma_version)
+        with collector_paused():
+            return self._analyze(parsed, selected, kind, version)
 
     def apply_fixes(
         self,
@@ -171,14 +199,15 @@ class PatternMatcher:
         kind = _source_type(source_type)
         version = normalize_ecma_version(ecma_version)
         try:
-            return fix_source(
-                code,
-                normalize_language(language),
-                lambda parsed: self._analyze(parsed, selected, kind, version),
-                passes=passes,
-                min_reliability=min_reliability,
-                parse_time_limit=self._parse_time_limit,
-            )
+            with collector_paused():
+                return fix_source(
+                    code,
+                    normalize_language(language),
+                    lambda parsed: self._analyze(parsed, selected, kind, version),
+                    passes=passes,
+                    min_reliability=min_reliability,
+                    parse_time_limit=self._parse_time_limit,
+                )
         except ParseFailure as error:
             log.warning("no fixes: %s", error)
             return code, FixReport()
@@ -208,5 +237,8 @@ class PatternMatcher:
                 # A rule that recurses over the tree can exhaust the stack on absurdly
                 # deep input; it then reports nothing for this source.
                 log.warning("rule %s gave up on a too deeply nested source", rule.name)
+        for fact in shared.values():
+            if isinstance(fact, ScopeManager):
+                fact.release()  # no rule holds it any more; frees it without the collector
         problems.sort(key=lambda p: (p.start, p.end))
         return unsuppressed(source, problems)

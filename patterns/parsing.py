@@ -11,15 +11,16 @@ import re
 import threading
 import time
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import accumulate
 from pathlib import PurePath
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 import tree_sitter
 import tree_sitter_javascript
 import tree_sitter_typescript
 
+from ._node_index import NodeIndex
 from .exceptions import ParseFailure, ParseTimeout, UnsupportedLanguage
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 Language = Literal["javascript", "typescript", "tsx"]
+
+_T = TypeVar("_T")
 
 LANGUAGES: Final[tuple[Language, ...]] = ("javascript", "typescript", "tsx")
 
@@ -121,19 +124,18 @@ class ParsedSource:
     surrogates are encoded with ``surrogatepass`` so that any ``str`` parses.
     """
 
-    __slots__ = ("_byte_starts", "_line_starts", "data", "language", "text", "tree")
+    __slots__ = ("_facts", "_line_starts", "_wide", "data", "language", "text", "tree")
 
     def __init__(self, text: str, language: Language, data: bytes, tree: tree_sitter.Tree):
         self.text = text
         self.language: Language = language
         self.data = data
         self.tree = tree
-        # byte offset of every character, plus the end; None when all ASCII.
-        self._byte_starts: list[int] | None = None
-        if len(data) != len(text):
-            widths = (_utf8_width(ch) for ch in text)
-            self._byte_starts = [0, *accumulate(widths)]
+        # Where characters wider than one byte sit; None when all ASCII, else
+        # built on first use (see _WideCharacters).
+        self._wide: _WideCharacters | None = None
         self._line_starts: list[int] | None = None
+        self._facts: dict[str, object] | None = None
 
     @property
     def root(self) -> tree_sitter.Node:
@@ -143,19 +145,44 @@ class ParsedSource:
     def has_errors(self) -> bool:
         return self.tree.root_node.has_error
 
+    def _wide_characters(self) -> _WideCharacters:
+        wide = self._wide
+        if wide is None:
+            wide = self._wide = _WideCharacters(self.text)
+        return wide
+
     def char_offset(self, byte_offset: int) -> int:
         """The character offset of a byte offset (inside a character: that character)."""
-        starts = self._byte_starts
-        if starts is None:
+        if len(self.data) == len(self.text):
             return byte_offset
-        return bisect_right(starts, byte_offset) - 1
+        return self._wide_characters().char_offset(byte_offset, len(self.text))
 
     def byte_offset(self, char_offset: int) -> int:
         """The byte offset where character ``char_offset`` starts (or the end)."""
-        starts = self._byte_starts
-        if starts is None:
+        if len(self.data) == len(self.text):
             return char_offset
-        return starts[char_offset]
+        return self._wide_characters().byte_offset(char_offset, len(self.text))
+
+    def fact(self, key: str, compute: Callable[[ParsedSource], _T]) -> _T:
+        """A fact derived from this text and tree alone (its directive comments, a
+        node index...), computed on first use and kept with the source."""
+        facts = self._facts
+        if facts is None:
+            facts = self._facts = {}
+        try:
+            return facts[key]  # type: ignore[return-value]
+        except KeyError:
+            value = facts[key] = compute(self)
+            return value
+
+    def nodes_of(self, *kinds: str) -> list[tree_sitter.Node]:
+        """Every node of the given kinds, in document order (outer before inner).
+
+        One tree-sitter query per source collects the kinds rules commonly ask
+        for (see :mod:`patterns._node_index`); a new list each call.
+        """
+        index = self.fact(_NODE_INDEX, _build_index)
+        return index.nodes_of(kinds)
 
     def node_text(self, node: tree_sitter.Node) -> str:
         """The source text of a node."""
@@ -168,11 +195,87 @@ class ParsedSource:
         """ESLint-style (line, column) of a character offset, both 1-based."""
         starts = self._line_starts
         if starts is None:
-            starts = [0]
-            starts.extend(m.end() for m in _LINE_BREAK.finditer(self.text))
-            self._line_starts = starts
+            starts = self._line_starts = _line_starts(self.text)
         line = bisect_right(starts, char_offset) - 1
         return line + 1, char_offset - starts[line] + 1
+
+
+# Where str.splitlines breaks lines and ESLint does not.
+_OTHER_LINE_ENDS: Final = re.compile("[\x0b\x0c\x1c-\x1e\x85]")
+
+
+def _line_starts(text: str) -> list[int]:
+    """The character offset where each line starts (ESLint's line breaks)."""
+    if _OTHER_LINE_ENDS.search(text) is not None:
+        return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+    # Without those, splitlines breaks exactly where ESLint does, and at C speed.
+    ends = list(accumulate(map(len, text.splitlines(keepends=True))))
+    if ends and text[-1] not in "\r\n\u2028\u2029":
+        ends.pop()  # the last line ends the text, not with a break
+    return [0, *ends]
+
+
+_NON_ASCII: Final = re.compile("[^\x00-\x7f]+")
+
+
+class _WideCharacters:
+    """Offset conversion for a text with characters wider than one UTF-8 byte.
+
+    Only the runs of non-ASCII characters are recorded (one regex scan), so
+    building this costs little for mostly-ASCII code, and a conversion is one
+    bisection over the runs.
+    """
+
+    __slots__ = ("byte_ends", "byte_starts", "char_starts", "lengths", "runs", "shifts")
+
+    def __init__(self, text: str) -> None:
+        self.char_starts: list[int] = []  # character offset where each run starts
+        self.lengths: list[int] = []  # characters in each run
+        self.byte_starts: list[int] = []  # byte offset where each run starts
+        self.byte_ends: list[int] = []  # byte offset just after each run
+        self.shifts: list[int] = [0]  # extra bytes before run i (i = 0..n), cumulative
+        # Per run: the byte offset of each character within the run; None when
+        # every character takes two bytes (Latin, Greek, Cyrillic...).
+        self.runs: list[list[int] | None] = []
+        shift = 0
+        for match in _NON_ASCII.finditer(text):
+            run = match.group()
+            start = match.start()
+            size = len(run.encode("utf-8", "surrogatepass"))
+            self.char_starts.append(start)
+            self.lengths.append(len(run))
+            self.byte_starts.append(start + shift)
+            if size == 2 * len(run):
+                self.runs.append(None)
+            else:
+                self.runs.append(list(accumulate((_utf8_width(ch) for ch in run[:-1]), initial=0)))
+            shift += size - len(run)
+            self.byte_ends.append(start + shift + len(run))
+            self.shifts.append(shift)
+
+    def char_offset(self, byte_offset: int, length: int) -> int:
+        if byte_offset < 0:
+            return -1
+        index = bisect_right(self.byte_starts, byte_offset) - 1
+        if index >= 0 and byte_offset < self.byte_ends[index]:
+            inside = byte_offset - self.byte_starts[index]
+            widths = self.runs[index]
+            step = inside // 2 if widths is None else bisect_right(widths, inside) - 1
+            return self.char_starts[index] + step
+        return min(byte_offset - self.shifts[index + 1], length)
+
+    def byte_offset(self, char_offset: int, length: int) -> int:
+        if char_offset < 0:  # as indexing a list of every character's byte offset did
+            char_offset += length + 1
+        if not 0 <= char_offset <= length:
+            raise IndexError("character offset out of range")
+        index = bisect_right(self.char_starts, char_offset) - 1
+        if index >= 0:
+            inside = char_offset - self.char_starts[index]
+            if inside < self.lengths[index]:
+                widths = self.runs[index]
+                return self.byte_starts[index] + (2 * inside if widths is None else widths[inside])
+        return char_offset + self.shifts[index + 1]
 
 
 def _utf8_width(ch: str) -> int:
@@ -184,6 +287,13 @@ def _utf8_width(ch: str) -> int:
     if code < 0x10000:
         return 3
     return 4
+
+
+_NODE_INDEX: Final = "patterns.parsing:node-index"
+
+
+def _build_index(source: ParsedSource) -> NodeIndex:
+    return NodeIndex(source.tree, source.language)
 
 
 def parse_time_limit(size: int) -> float:

@@ -6,9 +6,9 @@ click command in :mod:`streams.cli` strings together; files run in parallel proc
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -24,10 +24,15 @@ from patterns import (
     normalize_ecma_version,
 )
 
-from .client import SKIPPED_DIRS, SOURCE_SUFFIXES
+from .client import SOURCE_SUFFIXES
 
-__all__ = ["LintConfig", "UsageError", "load_config", "parse_rule_flags", "parse_ecma_version",
+__all__ = ["DEFAULT_IGNORES", "IgnoreRules", "LintConfig", "UsageError", "load_config",
+           "parse_rule_flags", "parse_ecma_version", "default_source_type", "ignore_rules",
            "discover", "lint_file", "lint_files", "format_stylish", "format_json", "exit_code"]
+
+#: ESLint 9's default ignores, relative to the working folder.
+DEFAULT_IGNORES: tuple[str, ...] = ("**/node_modules/", ".git/")
+_SOURCE_TYPES = ("module", "script", "commonjs")
 
 
 class UsageError(Exception):
@@ -37,13 +42,130 @@ class UsageError(Exception):
 @dataclass(frozen=True)
 class LintConfig:
     """Rules (name → ESLint options or None), source type and ECMAScript version
-    overrides, ignore globs."""
+    overrides, ignore globs (relative to the config file's folder)."""
 
     rules: dict[str, Any] | None = None
     source_type: str | None = None
     ecma_version: EcmaVersion = None
     ignores: tuple[str, ...] = ()
     origin: str | None = None
+
+    @property
+    def base(self) -> Path | None:
+        """The folder the config's ``ignores`` are relative to."""
+        return Path(self.origin).parent if self.origin is not None else None
+
+
+@dataclass(frozen=True)
+class _IgnoreRule:
+    base: Path  # absolute
+    regex: re.Pattern[str]
+    negated: bool
+    folders_only: bool
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` made absolute and normalised, symbolic links kept (as ESLint's paths)."""
+    return Path(os.path.abspath(path))
+
+
+def _glob_alternatives(glob: str) -> list[str]:
+    """``glob`` with its ``{a,b}`` groups expanded."""
+    match = re.search(r"\{([^{}]*,[^{}]*)\}", glob)
+    if match is None:
+        return [glob]
+    head, tail = glob[:match.start()], glob[match.end():]
+    return [expanded for choice in match.group(1).split(",")
+            for expanded in _glob_alternatives(head + choice + tail)]
+
+
+def _segment_regex(segment: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(segment):
+        char = segment[i]
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and segment.find("]", i + 2) != -1:
+            end = segment.find("]", i + 2)
+            body = segment[i + 1:end]
+            negated = body[:1] in ("!", "^")
+            escaped = "".join(c if c == "-" else re.escape(c) for c in body[negated:])
+            out.append("[" + ("^" if negated else "") + escaped + "]")
+            i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+def _glob_regex(glob: str) -> str:
+    parts = glob.split("/")
+    out: list[str] = []
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]+/)*")
+        else:
+            out.append(_segment_regex(part) + ("" if last else "/"))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class IgnoreRules:
+    """ESLint 9's ignore patterns (minimatch globs, dot files included), each relative
+    to a base folder: ``dist/`` is the folder ``dist`` beside the config, ``**/dist/``
+    any ``dist``, ``*.js`` only files at the base; a trailing ``/`` matches folders
+    only; ``!glob`` takes a path back. The last pattern that matches decides, and
+    everything in an ignored folder is ignored."""
+
+    rules: tuple[_IgnoreRule, ...] = ()
+
+    @staticmethod
+    def of(base: Path, globs: Iterable[str]) -> IgnoreRules:
+        """The rules for ``globs``, relative to ``base``."""
+        root = _absolute(base)
+        rules = []
+        for raw in globs:
+            glob = raw.strip()
+            negated = glob.startswith("!")
+            glob = glob[1:] if negated else glob
+            while glob.startswith("./"):
+                glob = glob[2:]
+            glob = glob.lstrip("/")
+            folders_only = glob.endswith("/")
+            glob = glob.rstrip("/")
+            if not glob:
+                continue
+            pattern = "|".join(_glob_regex(g) for g in _glob_alternatives(glob))
+            rules.append(_IgnoreRule(root, re.compile(f"(?:{pattern})"), negated, folders_only))
+        return IgnoreRules(tuple(rules))
+
+    def __add__(self, other: IgnoreRules) -> IgnoreRules:
+        return IgnoreRules(self.rules + other.rules)
+
+    def ignores(self, path: Path, *, folder: bool) -> bool:
+        """Whether ``path`` (this path alone, not its folders) is ignored."""
+        absolute = _absolute(path)
+        ignored = False
+        for rule in self.rules:
+            if rule.folders_only and not folder:
+                continue
+            try:
+                relative = absolute.relative_to(rule.base).as_posix()
+            except ValueError:
+                continue  # outside the pattern's base: never matched
+            if relative != "." and rule.regex.fullmatch(relative):
+                ignored = not rule.negated
+        return ignored
+
+    def ignores_within(self, path: Path, *, folder: bool) -> bool:
+        """Whether ``path`` or one of the folders above it is ignored."""
+        absolute = _absolute(path)
+        return self.ignores(absolute, folder=folder) or any(
+            self.ignores(parent, folder=True) for parent in absolute.parents)
 
 
 def parse_rule_flags(flags: Sequence[str]) -> dict[str, Any]:
@@ -120,25 +242,35 @@ def _config_from(section: Mapping[str, Any], path: Path) -> LintConfig:
     else:
         raise UsageError(f"{path}: `rules` must be a list of names or a table of options")
     source_type = section.get("source-type", section.get("source_type"))
+    if source_type is not None and source_type not in _SOURCE_TYPES:
+        raise UsageError(f"{path}: `source-type` must be one of {', '.join(_SOURCE_TYPES)}, "
+                         f"got {source_type!r}")
     ecma_version = parse_ecma_version(section.get("ecma-version", section.get("ecma_version")),
                                       f"{path}: `ecma-version`")
     ignores = section.get("ignores", [])
-    if not isinstance(ignores, list):
+    if not isinstance(ignores, list) or not all(isinstance(g, str) for g in ignores):
         raise UsageError(f"{path}: `ignores` must be a list of globs")
-    base = path.parent
     return LintConfig(rules=rules, source_type=source_type, ecma_version=ecma_version,
-                      ignores=tuple(str(base / g) for g in ignores), origin=str(path))
+                      ignores=tuple(ignores), origin=str(path))
 
 
-def _ignored(path: Path, ignores: Iterable[str]) -> bool:
-    text = str(path.resolve())
-    return any(fnmatch.fnmatch(text, pattern) or fnmatch.fnmatch(text, pattern + "/*")
-               for pattern in ignores)
+def ignore_rules(config: LintConfig, patterns: Sequence[str] = (),
+                 cwd: Path | None = None) -> IgnoreRules:
+    """ESLint 9's ignores, in its order: the defaults (``**/node_modules/``, ``.git/``),
+    the config's ``ignores`` (relative to its folder), then ``--ignore-pattern``
+    globs (relative to the working folder); a later ``!glob`` can undo an earlier one."""
+    here = Path.cwd() if cwd is None else cwd
+    rules = IgnoreRules.of(here, DEFAULT_IGNORES)
+    if config.base is not None:
+        rules += IgnoreRules.of(config.base, config.ignores)
+    return rules + IgnoreRules.of(here, patterns)
 
 
-def discover(paths: Sequence[str | Path], ignores: Sequence[str] = ()) -> Iterator[Path]:
-    """Files to check: files given directly, and source files under folders (skipping
-    ``node_modules``, build output, hidden folders and ``ignores``)."""
+def discover(paths: Sequence[str | Path], ignores: IgnoreRules | None = None) -> Iterator[Path]:
+    """Files to check: files given directly, and source files under folders, leaving
+    out what ``ignores`` ignores (default: ESLint 9's defaults, ``**/node_modules/``
+    and ``.git/`` of the working folder; build output and dot folders are checked)."""
+    rules = ignore_rules(LintConfig()) if ignores is None else ignores
     for given in paths:
         path = Path(given)
         if path.is_file():
@@ -146,13 +278,19 @@ def discover(paths: Sequence[str | Path], ignores: Sequence[str] = ()) -> Iterat
             continue
         if not path.is_dir():
             raise UsageError(f"no such file or folder: {path}")
+        if rules.ignores_within(path, folder=True):
+            continue
         for folder, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")
-                             and not _ignored(Path(folder, d), ignores))
+            dirs[:] = sorted(d for d in dirs if not rules.ignores(Path(folder, d), folder=True))
             for name in sorted(files):
                 file = Path(folder, name)
-                if file.suffix in SOURCE_SUFFIXES and not _ignored(file, ignores):
+                if file.suffix in SOURCE_SUFFIXES and not rules.ignores(file, folder=False):
                     yield file
+
+
+def default_source_type(path: str | Path) -> str:
+    """ESLint 9's default ``sourceType`` for a file: commonjs for ``.cjs``, else module."""
+    return "commonjs" if Path(path).suffix.lower() == ".cjs" else "module"
 
 
 @dataclass
@@ -178,7 +316,10 @@ _MATCHERS: dict[str, PatternMatcher] = {}  # per process, by rule configuration
 
 def lint_file(path: str, rules: Mapping[str, Any] | None, source_type: str | None,
               fix: bool, ecma_version: EcmaVersion = None) -> FileResult:
-    """Check one file (and fix it in memory when ``fix``); never raises."""
+    """Check one file (and fix it in memory when ``fix``); never raises.
+
+    ``source_type`` None: :func:`default_source_type` of the file name.
+    """
     result = FileResult(path=str(Path(path).resolve()))
     try:
         raw = Path(path).read_bytes()
@@ -195,6 +336,8 @@ def lint_file(path: str, rules: Mapping[str, Any] | None, source_type: str | Non
     matcher = _MATCHERS.get(key)
     if matcher is None:
         matcher = _MATCHERS[key] = PatternMatcher(dict(rules) if rules is not None else None)
+    if source_type is None:
+        source_type = default_source_type(path)
     try:
         language = language_for_path(path)
         if fix:

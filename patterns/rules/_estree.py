@@ -80,7 +80,7 @@ def iter_nodes(root: Node) -> Iterator[Node]:
                 return
 
 
-# The node kinds the expression rules start from; indexed once per source text.
+# The node kinds the expression rules start from.
 _INDEXED: Final = frozenset(
     {
         "binary_expression",
@@ -93,23 +93,14 @@ _INDEXED: Final = frozenset(
 )
 
 
-def _index(root: Node) -> dict[str, list[Node]]:
-    index: dict[str, list[Node]] = {kind: [] for kind in _INDEXED}
-    for node in iter_nodes(root):
-        found = index.get(node.type)
-        if found is not None:
-            found.append(node)
-    return index
-
-
 def nodes_of_type(ctx: RuleContext, *kinds: str) -> Iterator[Node]:
     """The nodes of the given kinds (from :data:`_INDEXED`), kind by kind, each in
-    document order. One tree walk per source text serves every rule of the pass."""
-    index = ctx.shared("patterns.rules._estree:nodes-by-type", lambda: _index(ctx.source.root))
+    document order, from the source's node index."""
+    source = ctx.source
     for kind in kinds:
         if kind not in _INDEXED:
             raise ValueError(f"{kind!r} is not indexed")
-        yield from index[kind]
+        yield from source.nodes_of(kind)
 
 
 def _inner(node: Node) -> list[Node]:
@@ -139,9 +130,18 @@ _OPERATOR_EXPRESSIONS: Final = frozenset(
 )
 
 
-def misparsed_non_null(node: Node) -> bool:
+_HAS_NON_NULL: Final = "patterns.rules._estree:has-non-null"
+
+
+def _has_non_null(source: ParsedSource) -> bool:
+    return bool(source.nodes_of("non_null_expression"))
+
+
+def misparsed_non_null(source: ParsedSource, node: Node) -> bool:
     """Whether tree-sitter took the ``!`` of ``a < b!`` for one of the whole
     expression (it belongs to ``b``): such a node's range and operands are wrong."""
+    if not source.fact(_HAS_NON_NULL, _has_non_null):
+        return False  # JavaScript, or TypeScript without `x!`: no parent to check
     parent = node.parent
     return (
         parent is not None

@@ -10,20 +10,18 @@ on byte offsets of :class:`~patterns.parsing.ParsedSource`.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Final
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 
-from ..parsing import ParsedSource, iter_leaves
+from ..parsing import iter_leaves
 from . import _tokens
 
 __all__ = [
     "FUNCTION_BOUNDARIES",
     "can_be_adjacent",
     "comments_in",
-    "find_nodes",
     "first_token",
     "has_comment_in",
     "last_token",
@@ -151,26 +149,6 @@ def static_string(node: Node, text: str) -> str | None:
 def unescape_js(body: str) -> str:
     """The value of the body of a JavaScript string or template literal."""
     return _ESCAPE.sub(_unescape, body)
-
-
-_QUERIES: dict[tuple[str, str], Query] = {}
-_QUERIES_LOCK = threading.Lock()
-
-
-def find_nodes(source: ParsedSource, pattern: str) -> list[Node]:
-    """The nodes the tree-sitter query ``pattern`` captures (any capture name),
-    in document order. The query runs in C, far faster than a Python walk;
-    compiled queries are cached per language."""
-    key = (source.language, pattern)
-    query = _QUERIES.get(key)
-    if query is None:
-        with _QUERIES_LOCK:
-            query = _QUERIES.get(key)
-            if query is None:
-                query = _QUERIES[key] = Query(source.tree.language, pattern)
-    captures = QueryCursor(query).captures(source.root)
-    found = {node.id: node for nodes in captures.values() for node in nodes}
-    return sorted(found.values(), key=lambda n: (n.start_byte, -n.end_byte))
 
 
 def uses_this(function: Node) -> bool:

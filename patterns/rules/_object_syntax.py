@@ -10,16 +10,14 @@ literals, and ESLint's "can these two tokens touch" test.
 from __future__ import annotations
 
 import re
-import threading
 from typing import Final
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 
 from ..parsing import ParsedSource
 
 __all__ = [
     "can_tokens_be_adjacent",
-    "find_nodes",
     "has_comment_between",
     "name_value",
     "number_name",
@@ -54,30 +52,6 @@ _SIMPLE_ESCAPES: Final = {
 _ESCAPE: Final = re.compile(
     r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[0-7]{1,3}|[\s\S])"
 )
-
-
-_QUERIES: dict[tuple[str, str], Query | None] = {}
-_QUERIES_LOCK = threading.Lock()
-
-
-def find_nodes(source: ParsedSource, *types: str) -> list[Node]:
-    """Every node of the given types, in document order (outer before inner).
-
-    A tree-sitter query walks the tree in C, far faster than a Python walk.
-    Types the grammar lacks are ignored.
-    """
-    key = (source.language, " ".join(types))
-    query = _QUERIES.get(key)
-    if key not in _QUERIES:
-        with _QUERIES_LOCK:
-            language = source.tree.language
-            known = [kind for kind in types if language.id_for_node_kind(kind, True)]
-            pattern = " ".join(f"({kind}) @n" for kind in known)
-            query = _QUERIES[key] = Query(language, pattern) if known else None
-    if query is None:
-        return []
-    found = QueryCursor(query).captures(source.root).get("n", [])
-    return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
 
 
 def unparen(node: Node) -> Node:

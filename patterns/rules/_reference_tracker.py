@@ -273,6 +273,9 @@ class _Tracker:
 def global_calls(ctx: RuleContext, path: tuple[str, ...]) -> list[Node]:
     """Call expressions that call the global ``path`` (``("Math", "pow")``), in
     document order, each once."""
+    data = ctx.source.data
+    if not any(name.encode() in data for name in (path[0], *_GLOBAL_OBJECTS)):
+        return []  # no read of the global, nor of a global object, can be there
     tracker = _Tracker(ctx)
     comments = _comment_globals(ctx)
     found: dict[int, Node] = {}

@@ -8,10 +8,9 @@ module bodies are not statement lists. Offsets here are byte offsets.
 
 from __future__ import annotations
 
-import threading
 from typing import Final
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 
 from ..parsing import ParsedSource
 from . import _tokens
@@ -130,26 +129,9 @@ def line_break_between(data: bytes, start: int, end: int) -> bool:
     return any(mark in chunk for mark in _LINE_BREAKS)
 
 
-_QUERIES: dict[tuple[str, str], Query | None] = {}
-_QUERIES_LOCK = threading.Lock()
-
-
 def find_nodes(source: ParsedSource, types: tuple[str, ...]) -> list[Node]:
     """Every node of the given types, in document order (outer before inner).
 
-    A tree-sitter query runs in C: much cheaper than visiting every node in Python.
     Types the grammar lacks (``function`` in newer grammars...) are ignored.
     """
-    key = (source.language, " ".join(types))
-    if key not in _QUERIES:
-        with _QUERIES_LOCK:
-            if key not in _QUERIES:
-                language = source.tree.language
-                known = [kind for kind in types if language.id_for_node_kind(kind, True)]
-                pattern = " ".join(f"({kind}) @n" for kind in known)
-                _QUERIES[key] = Query(language, pattern) if known else None
-    query = _QUERIES[key]
-    if query is None:
-        return []
-    found = QueryCursor(query).captures(source.root).get("n", [])
-    return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
+    return source.nodes_of(*types)

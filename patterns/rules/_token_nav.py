@@ -17,18 +17,16 @@ Zero-width nodes (tree-sitter's MISSING tokens) are never tokens.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Final
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 
 from ..parsing import ParsedSource
 from . import _tokens
 
 __all__ = [
     "COMMENTS",
-    "find",
     "first_token",
     "has_comment_between",
     "is_parenthesised",
@@ -149,27 +147,6 @@ def is_parenthesised(node: Node) -> bool:
     return parent is not None and parent.type == "parenthesized_expression"
 
 
-_QUERIES: dict[tuple[str, str], Query] = {}
-_QUERIES_LOCK = threading.Lock()
-
-
-def find(source: ParsedSource, pattern: str, capture: str) -> list[Node]:
-    """The nodes a tree-sitter query captures as ``capture``, in document order.
-
-    Queries run in C, so this is the cheap way to visit only the nodes a rule
-    cares about; compiled queries are cached per language.
-    """
-    key = (source.language, pattern)
-    query = _QUERIES.get(key)
-    if query is None:
-        with _QUERIES_LOCK:
-            query = _QUERIES.get(key)
-            if query is None:
-                query = _QUERIES[key] = Query(source.tree.language, pattern)
-    found = QueryCursor(query).captures(source.root).get(capture, [])
-    return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
-
-
 def line_of(source: ParsedSource, byte_offset: int) -> int:
     """ESLint's 1-based line of a byte offset (every ECMAScript line break counts)."""
     return source.position(source.char_offset(byte_offset))[0]
@@ -182,7 +159,9 @@ def occurrences(source: ParsedSource, word: str) -> Iterator[Node]:
     word is rare, as names such as ``undefined``, ``RegExp`` or ``Boolean`` are.
     Hits inside strings, comments or longer names are skipped.
     """
-    pattern = re.compile(rb"(?<![\w$])" + re.escape(word.encode()) + rb"(?![\w$])")
+    literal = re.escape(word.encode())
+    # The look-behind comes after the word so that the scan can hunt for the word.
+    pattern = re.compile(literal + rb"(?<![\w$]" + literal + rb")(?![\w$])")
     root = source.root
     for match in pattern.finditer(source.data):
         node = root.descendant_for_byte_range(match.start(), match.end())

@@ -26,7 +26,6 @@ from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
 from ._function_forms import (
-    find_nodes,
     first_token,
     has_comment_in,
     last_token,
@@ -53,6 +52,11 @@ _ASI_HAZARDS: Final = ("(", "[", "/", "+", "-")
 
 def _statements(block: Node) -> list[Node]:
     return [c for c in block.named_children if c.type not in ("comment", "html_comment")]
+
+
+def _operator_type(node: Node) -> str | None:
+    operator = node.child_by_field_name("operator")
+    return None if operator is None else operator.type
 
 
 def _in_for_initializer(node: Node) -> bool:
@@ -89,12 +93,14 @@ class ArrowBodyStyle(Rule):
             raise InvalidRuleOptions(self.name, "requireReturnForObjectLiteral must be a boolean")
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
-        arrows = find_nodes(ctx.source, "(arrow_function) @arrow")
+        arrows = ctx.source.nodes_of("arrow_function")
         if not arrows:
             return
         # Start bytes of the `a in b` expressions.
         in_operators = [
-            n.start_byte for n in find_nodes(ctx.source, '(binary_expression operator: "in") @in')
+            n.start_byte
+            for n in ctx.source.nodes_of("binary_expression")
+            if _operator_type(n) == "in"
         ]
         mode = ctx.options[0]
         object_needs_return = (

@@ -28,6 +28,7 @@ from tree_sitter import Node
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
+from ._estree import estree_range
 from ._statements import find_nodes, first_token, last_token, named, token_after, token_before
 
 __all__ = ["Curly"]
@@ -110,7 +111,7 @@ class Curly(Rule):
     default_reliability: ClassVar[float] = 1.0
     fix_kind = "code"
     options_schema: ClassVar[tuple[Any, ...]] = ("all", None)
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
 
     def validate_options(self, options: tuple[Any, ...]) -> None:
         mode, consistent = options
@@ -253,13 +254,14 @@ class _Run:
         fix = None
         if self.fixable:
             fix = self.add_braces(check) if check.expected else self.remove_braces(check)
-        body = check.body
-        return self.ctx.problem(message, body.start_byte, body.end_byte, fix)
+        start, end = estree_range(check.body)
+        return self.ctx.problem(message, start, end, fix)
 
     def add_braces(self, check: _Check) -> TextEdit:
-        body = check.body
-        text = self.source.node_text(body)
-        return self.ctx.edit(body.start_byte, body.end_byte, "{" + text + "}")
+        # ESTree's range: a statement ended by ASI stops at its last token, so a
+        # trailing comment stays outside the new braces, as ESLint leaves it.
+        start, end = estree_range(check.body)
+        return self.ctx.edit(start, end, "{" + self.source.byte_text(start, end) + "}")
 
     def remove_braces(self, check: _Check) -> TextEdit | None:
         body = check.body

@@ -25,7 +25,7 @@ from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
 from ._js_values import static_string_value
-from ._token_nav import find, has_comment_between, next_token, unparenthesised
+from ._token_nav import has_comment_between, next_token, unparenthesised
 
 __all__ = ["DotNotation"]
 
@@ -85,7 +85,7 @@ class DotNotation(Rule):
         allow_keywords: bool = opts["allowKeywords"]
         pattern = re.compile(opts["allowPattern"]) if opts["allowPattern"] else None
         fixable = not ctx.source.has_errors
-        for node in find(ctx.source, "[(subscript_expression) (member_expression)] @m", "m"):
+        for node in ctx.source.nodes_of("subscript_expression", "member_expression"):
             if node.type == "subscript_expression":
                 problem = self._computed(ctx, node, allow_keywords, pattern, fixable)
             elif not allow_keywords:

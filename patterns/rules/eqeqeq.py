@@ -24,7 +24,7 @@ from tree_sitter import Node
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem
-from ._token_nav import find, unparenthesised
+from ._token_nav import unparenthesised
 
 __all__ = ["Eqeqeq"]
 
@@ -78,12 +78,16 @@ class Eqeqeq(Rule):
         config = ctx.options[0]
         null_option = ctx.options[1]["null"] if config == "always" else "ignore"
         data = ctx.source.data
+        if b"==" not in data and b"!=" not in data:
+            return  # no equality operator
         fixable = not ctx.source.has_errors
-        for node in find(ctx.source, "(binary_expression) @e", "e"):
+        for node in ctx.source.nodes_of("binary_expression"):
             operator = node.child_by_field_name("operator")
+            if operator is None or operator.type not in _EQUALITY:
+                continue
             left = node.child_by_field_name("left")
             right = node.child_by_field_name("right")
-            if operator is None or left is None or right is None or operator.type not in _EQUALITY:
+            if left is None or right is None:
                 continue
             is_null = _is_null(left) or _is_null(right)
             actual = operator.type

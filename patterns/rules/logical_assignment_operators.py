@@ -141,7 +141,7 @@ class _Check:
                 handlers["if_statement"] = self.if_statement
         for kind, handler in handlers.items():
             for node in nodes_of_type(self.ctx, kind):
-                if node.has_error or misparsed_non_null(node):
+                if node.has_error or misparsed_non_null(self.ctx.source, node):
                     continue
                 problem = handler(node)
                 if problem is not None:

@@ -4,7 +4,8 @@ With ``allowElseIf`` (the default) an ``if``/``else if`` chain is reported at
 its final ``else`` when every branch before it returns; with
 ``allowElseIf: false`` any ``else`` (``else if`` included) after a returning
 branch is. "Returns" is ESLint's naive test: the branch is a ``return``, or a
-block holding a ``return`` or an ``if``/``else`` whose both sides return.
+block holding a ``return`` or an ``if``/``else`` whose both sides are a
+``return`` or end in one (a nested ``else if`` chain does not count).
 Only an ``if`` directly in a statement list is considered (elsewhere the fix
 would need two statements where one is allowed).
 
@@ -98,9 +99,19 @@ def _returns_or_if(node: Node) -> bool:
     return (
         consequence is not None
         and alternative is not None
-        and _always_returns(alternative)
-        and _always_returns(consequence)
+        and _ends_in_return(alternative)
+        and _ends_in_return(consequence)
     )
+
+
+def _ends_in_return(node: Node) -> bool:
+    """ESLint's naive test for a nested ``if``'s branch: it is a ``return``, or a
+    block whose last statement is one (an ``else if`` or a deeper ``if`` is not
+    looked into)."""
+    if node.type == "statement_block":
+        statements = named(node)
+        return bool(statements) and statements[-1].type == "return_statement"
+    return node.type == "return_statement"
 
 
 class NoElseReturn(Rule):
@@ -109,7 +120,7 @@ class NoElseReturn(Rule):
     default_reliability: ClassVar[float] = 0.9
     fix_kind = "code"
     options_schema: ClassVar[tuple[Any, ...]] = ({"allowElseIf": True},)
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
 
     def validate_options(self, options: tuple[Any, ...]) -> None:
         if not isinstance(options[0]["allowElseIf"], bool):

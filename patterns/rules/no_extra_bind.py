@@ -23,7 +23,7 @@ from tree_sitter import Node
 
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
-from ._function_forms import find_nodes, has_comment_in, static_string, unparen, uses_this
+from ._function_forms import has_comment_in, static_string, unparen, uses_this
 
 __all__ = ["NoExtraBind"]
 
@@ -68,7 +68,7 @@ class NoExtraBind(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         source = ctx.source
-        for call in find_nodes(source, "(call_expression) @call"):
+        for call in source.nodes_of("call_expression"):
             callee_field = call.child_by_field_name("function")
             if callee_field is None:
                 continue

@@ -29,7 +29,6 @@ from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
 from ._estree_view import arguments_of, estree_parent, is_parenthesised, operator_of, precedence
 from ._token_nav import (
-    find,
     first_token,
     has_comment_between,
     previous_token,
@@ -43,7 +42,6 @@ NEGATION: Final = "Redundant double negation."
 CALL: Final = "Redundant Boolean call."
 _TESTED: Final = frozenset({"if_statement", "while_statement", "do_statement", "for_statement"})
 _LOGICAL: Final = frozenset({"&&", "||"})
-_QUERY: Final = "[(unary_expression) (call_expression)] @n"
 
 
 def _is_negation(node: Node | None) -> bool:
@@ -152,7 +150,7 @@ class _Check:
         self.fixable = not ctx.source.has_errors
 
     def run(self) -> Iterator[Problem]:
-        for node in find(self.ctx.source, _QUERY, "n"):
+        for node in self.ctx.source.nodes_of("unary_expression", "call_expression"):
             if node.type == "unary_expression":
                 problem = self.check_negation(node)
             else:

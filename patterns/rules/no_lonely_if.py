@@ -23,7 +23,7 @@ from tree_sitter import Node
 
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
-from ._token_nav import COMMENTS, find, last_token, line_of, next_token, previous_token, span
+from ._token_nav import COMMENTS, last_token, line_of, next_token, previous_token, span
 
 __all__ = ["NoLonelyIf"]
 
@@ -63,7 +63,14 @@ class NoLonelyIf(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         fixable = not ctx.source.has_errors
-        for block in find(ctx.source, "(else_clause (statement_block) @block)", "block"):
+        blocks = [
+            child
+            for clause in ctx.source.nodes_of("else_clause")
+            for child in clause.named_children
+            if child.type == "statement_block"
+        ]
+        blocks.sort(key=lambda n: (n.start_byte, -n.end_byte))
+        for block in blocks:
             problem = self._check_else(ctx, block, fixable)
             if problem is not None:
                 yield problem

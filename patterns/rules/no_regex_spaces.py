@@ -25,7 +25,7 @@ from ..rule import Rule, RuleContext
 from ..types import Problem
 from ._js_values import static_string_value
 from ._regex_syntax import RegexSyntaxError, character_classes
-from ._token_nav import COMMENTS, find, may_declare, occurrences, outer_parens, unparenthesised
+from ._token_nav import COMMENTS, may_declare, occurrences, outer_parens, unparenthesised
 
 __all__ = ["NoRegexSpaces"]
 
@@ -50,7 +50,7 @@ class NoRegexSpaces(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         source = ctx.source
         data = source.data
-        candidates = find(source, "(regex) @n", "n")
+        candidates = source.nodes_of("regex")
         for callee in occurrences(source, "RegExp"):
             call = outer_parens(callee).parent
             if call is not None and call.type in ("call_expression", "new_expression"):

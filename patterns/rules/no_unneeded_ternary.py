@@ -104,7 +104,7 @@ class NoUnneededTernary(Rule):
         source = ctx.source
         default_assignment = bool(ctx.options[0]["defaultAssignment"])
         for node in nodes_of_type(ctx, "ternary_expression"):
-            if node.has_error or misparsed_non_null(node):
+            if node.has_error or misparsed_non_null(ctx.source, node):
                 continue
             test = node.child_by_field_name("condition")
             consequent = node.child_by_field_name("consequence")

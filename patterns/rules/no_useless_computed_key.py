@@ -28,7 +28,6 @@ from ..rule import Rule, RuleContext
 from ..types import Problem
 from ._object_syntax import (
     can_tokens_be_adjacent,
-    find_nodes,
     has_comment_between,
     string_value,
     unparen,
@@ -72,7 +71,7 @@ class NoUselessComputedKey(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         enforce_classes = bool(ctx.options[0]["enforceForClassMembers"])
-        for node in find_nodes(ctx.source, "computed_property_name"):
+        for node in ctx.source.nodes_of("computed_property_name"):
             member = node.parent
             if member is None:
                 continue

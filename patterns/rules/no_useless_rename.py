@@ -26,7 +26,7 @@ from tree_sitter import Node
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem
-from ._object_syntax import find_nodes, has_comment_between, name_value, unparen
+from ._object_syntax import has_comment_between, name_value, unparen
 
 __all__ = ["NoUselessRename"]
 
@@ -80,7 +80,7 @@ class NoUselessRename(Rule):
         kinds = ["pair_pattern", "import_specifier", "export_specifier"]
         if has_errors:
             kinds.append("pair")
-        for node in find_nodes(ctx.source, *kinds):
+        for node in ctx.source.nodes_of(*kinds):
             kind = node.type
             if kind == "pair_pattern" and not opts["ignoreDestructuring"]:
                 problem = self._property(ctx, node)

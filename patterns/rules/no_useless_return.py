@@ -21,6 +21,8 @@ mechanical; the flow analysis is the only thing that can be wrong.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, NamedTuple
@@ -30,7 +32,7 @@ from tree_sitter import Node
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem
-from ._statements import FUNCTIONS, find_nodes, function_range, is_statement_list, named
+from ._statements import FUNCTIONS, function_range, is_statement_list, named
 
 __all__ = ["NoUselessReturn"]
 
@@ -336,10 +338,17 @@ _HANDLERS = {
 }
 
 
+# A `return` that may have no value: not followed on its line by what can start
+# an expression (a comment, a line break, `;`, `}`, non-ASCII... all count).
+# Longer words ending in "return" also match: harmless, and the literal start
+# keeps the scan fast.
+_MAYBE_BARE_RETURN: Final = re.compile(rb"return(?![\w$])[ \t]*+(?![\w$\"'`(\[{!~+\-.#])")
+
+
 def _code_paths(source: ParsedSource) -> Iterator[Node]:
     """The program and every function with a block body, in document order."""
     yield source.root
-    for node in find_nodes(source, tuple(sorted(FUNCTIONS))):
+    for node in source.nodes_of(*sorted(FUNCTIONS)):
         body = node.child_by_field_name("body")
         if body is not None and body.type == "statement_block":
             yield node
@@ -391,9 +400,16 @@ class NoUselessReturn(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         source = ctx.source
         data = source.data
+        # Only a `return` without a value can be useless; skip code that has none.
+        bare = [match.start() for match in _MAYBE_BARE_RETURN.finditer(data)]
+        if not bare:
+            return
         for owner in _code_paths(source):
             if owner.has_error:
                 continue  # broken code: the flow is unknown
+            first = bisect_left(bare, owner.start_byte)
+            if first == len(bare) or bare[first] >= owner.end_byte:
+                continue
             flow = _FunctionFlow(data)
             if owner.type == "program":
                 if ctx.source_type != "commonjs":

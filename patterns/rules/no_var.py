@@ -112,6 +112,8 @@ class NoVar(Rule):
     version: ClassVar[int] = 1
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
+        if b"var" not in ctx.source.data:  # no `var` keyword: no scope analysis needed
+            return
         scopes = ctx.scopes()
         fixable = not ctx.source.has_errors
         for decl in scopes.declarations:

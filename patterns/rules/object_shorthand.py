@@ -34,7 +34,6 @@ from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
 from ._object_syntax import (
-    find_nodes,
     has_comment_between,
     name_value,
     number_name,
@@ -162,12 +161,12 @@ class ObjectShorthand(Rule):
         return _Check(ctx, options).run()
 
 
-_ARGUMENTS: Final = re.compile(rb"(?<![\w$])arguments(?![\w$])")
+_ARGUMENTS: Final = re.compile(rb"arguments(?<![\w$]arguments)(?![\w$])")
 
 
 def _lexical_uses(source: ParsedSource) -> Iterator[Node]:
     """``this``, ``super``, ``new.target`` and ``arguments`` used as a variable."""
-    for use in find_nodes(source, "this", "super", "meta_property"):
+    for use in source.nodes_of("this", "super", "meta_property"):
         if use.type != "meta_property" or source.node_text(use) == "new.target":
             yield use
     # A query with a text predicate is slow (the predicate runs in Python): search the text.
@@ -211,7 +210,7 @@ class _Check:
         consistency = options.mode in ("consistent", "consistent-as-needed")
         if options.avoid_explicit_return_arrows and options.methods:
             self.lexical_arrows = _arrows_with_lexical_uses(self.source)
-        for obj in find_nodes(self.source, "object"):
+        for obj in self.source.nodes_of("object"):
             if consistency:
                 problem = self.check_consistency(obj)
                 if problem is not None:

@@ -90,7 +90,7 @@ class OperatorAssignment(Rule):
         never = ctx.options[0] == "never"
         wanted = "augmented_assignment_expression" if never else "assignment_expression"
         for node in nodes_of_type(ctx, wanted):
-            if node.has_error or misparsed_non_null(node):
+            if node.has_error or misparsed_non_null(ctx.source, node):
                 continue
             problem = self._prohibit(ctx, node) if never else self._verify(ctx, node)
             if problem is not None:
@@ -105,7 +105,7 @@ class OperatorAssignment(Rule):
         if left is None or right is None:
             return None
         expression = unparen(right)
-        if expression.type != "binary_expression" or misparsed_non_null(expression):
+        if expression.type != "binary_expression" or misparsed_non_null(source, expression):
             return None
         operator_node = expression.child_by_field_name("operator")
         operand = expression.child_by_field_name("left")

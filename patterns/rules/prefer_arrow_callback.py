@@ -17,6 +17,7 @@ sit in the ``.bind(this)`` that would go.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
@@ -24,12 +25,12 @@ from typing import Any, ClassVar, Final
 from tree_sitter import Node
 
 from ..exceptions import InvalidRuleOptions
+from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..scope import ScopeManager
 from ..types import Problem, TextEdit
 from ._function_forms import (
     FUNCTION_BOUNDARIES,
-    find_nodes,
     first_token,
     has_comment_in,
     merge_edits,
@@ -58,13 +59,20 @@ class _Callback:
     lexical_this: bool = False  # bound with `.bind(this)`
 
 
+_USES: Final = ("this", "super", "meta_property")
+
+
 def _usage(ctx: RuleContext, function: Node) -> _Usage:
     """What ``function`` uses of its own ``this``, ``super`` and ``new.target``
     (nested arrow functions included, other nested functions excluded)."""
+    source = ctx.source
+    uses, starts = ctx.shared(_USES_KEY, lambda: _uses(source))
+    first = bisect_left(starts, function.start_byte)
+    last = bisect_right(starts, function.end_byte)
     this = super_ = new_target = False
-    stack = list(reversed(function.children))
-    while stack:
-        node = stack.pop()
+    for node in uses[first:last]:
+        if not _belongs_to(node, function):
+            continue
         kind = node.type
         if kind == "this":
             parent = node.parent
@@ -72,17 +80,39 @@ def _usage(ctx: RuleContext, function: Node) -> _Usage:
                 this = True
         elif kind == "super":
             super_ = True
-        elif kind == "meta_property":
+        else:
             # `new.target` (`import.meta` is no function's own).
-            new_target = new_target or ctx.source.node_text(node).startswith("new")
-        elif kind in FUNCTION_BOUNDARIES:
-            if kind == "method_definition":
-                key = node.child_by_field_name("name")
-                if key is not None and key.type == "computed_property_name":
-                    stack.append(key)
-            continue
-        stack.extend(reversed(node.children))
+            new_target = new_target or source.node_text(node).startswith("new")
     return _Usage(this, super_, new_target)
+
+
+_USES_KEY: Final = "patterns.rules.prefer_arrow_callback:uses"
+
+
+def _uses(source: ParsedSource) -> tuple[list[Node], list[int]]:
+    """The this/super/meta-property nodes in document order, and their starts."""
+    uses = source.nodes_of(*_USES)
+    return uses, [node.start_byte for node in uses]
+
+
+def _belongs_to(node: Node, function: Node) -> bool:
+    """Whether ``node`` is inside ``function`` and no other non-arrow function
+    lies between them (a method's computed key is outside its function, as in
+    ESTree)."""
+    child = node
+    parent = node.parent
+    while parent is not None:
+        if parent.id == function.id:
+            return True
+        if parent.type in FUNCTION_BOUNDARIES:
+            if parent.type != "method_definition":
+                return False
+            key = parent.child_by_field_name("name")
+            if key is None or key.type != "computed_property_name" or key.id != child.id:
+                return False
+        child = parent
+        parent = parent.parent
+    return False
 
 
 def _callback_info(ctx: RuleContext, function: Node) -> _Callback:
@@ -172,7 +202,7 @@ class PreferArrowCallback(Rule):
         allow_named = opts["allowNamedFunctions"]
         allow_unbound_this = opts["allowUnboundThis"]
         scopes: ScopeManager | None = None
-        for function in find_nodes(ctx.source, "(function_expression) @function"):
+        for function in ctx.source.nodes_of("function_expression"):
             name = function.child_by_field_name("name")
             if allow_named and name is not None:
                 continue

@@ -110,6 +110,10 @@ class PreferNumericLiterals(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         source = ctx.source
+        # The callee is the identifier `parseInt` or a member of the identifier
+        # `Number` (its key may be an escaped string): either word is in the text.
+        if b"parseInt" not in source.data and b"Number" not in source.data:
+            return
         for node in nodes_of_type(ctx, "call_expression"):
             if node.has_error:
                 continue

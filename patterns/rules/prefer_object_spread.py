@@ -34,7 +34,7 @@ from tree_sitter import Node
 from ..rule import Rule, RuleContext
 from ..scope import ScopeManager
 from ..types import Problem
-from ._object_syntax import find_nodes, string_value, unparen
+from ._object_syntax import string_value, unparen
 
 __all__ = ["PreferObjectSpread"]
 
@@ -108,7 +108,7 @@ class PreferObjectSpread(Rule):
         if b"assign" not in data:
             return
         globals_: tuple[set[int], set[str]] | None = None
-        for node in find_nodes(ctx.source, "call_expression"):
+        for node in ctx.source.nodes_of("call_expression"):
             callee = node.child_by_field_name("function")
             args = node.child_by_field_name("arguments")
             if callee is None or args is None or args.type != "arguments":

@@ -31,7 +31,7 @@ from tree_sitter import Node
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem
-from ._object_syntax import find_nodes, outer_paren, unparen
+from ._object_syntax import outer_paren, unparen
 
 __all__ = ["PreferTemplate"]
 
@@ -208,6 +208,6 @@ class PreferTemplate(Rule):
 
 def _top_concats(source: ParsedSource) -> Iterator[Node]:
     """The ``+`` chains that are not themselves an operand of a ``+``, in document order."""
-    for node in find_nodes(source, "binary_expression"):
+    for node in source.nodes_of("binary_expression"):
         if _is_concat(node) and not _is_concat(outer_paren(node).parent):
             yield node

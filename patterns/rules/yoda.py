@@ -142,7 +142,7 @@ class Yoda(Rule):
             parts = _binary_parts(node, source)
             if parts is None or parts[1] not in _FLIPPED or node.has_error:
                 continue
-            if misparsed_non_null(node):
+            if misparsed_non_null(ctx.source, node):
                 continue  # tree-sitter read `1 < x!` as `(1 < x)!`
             left, operator, right = parts
             expected_literal, expected_other = (left, right) if always else (right, left)

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from streams import lint
 from streams.cli import main
 
 
@@ -131,3 +132,120 @@ def test_bad_ecma_version_in_config_exits_2(project: Path):
     result = run("src")
     assert result.exit_code == 2
     assert "ecma-version" in result.output
+
+
+def _dry_run_outputs(*args: str) -> dict[str, str | None]:
+    result = run("--format", "json", "--fix-dry-run", *args)
+    return {Path(e["filePath"]).name: e.get("output") for e in json.loads(result.output)}
+
+
+def test_source_type_comes_from_the_extension_as_in_eslint_9(project: Path):
+    # A top-level `return` is a script's (commonjs) statement; in a module it is left alone.
+    for name in ("r.cjs", "r.js", "r.mjs"):
+        (project / name).write_text("f(); return;\n")
+    rule = ("--rule", "no-useless-return")
+    outputs = _dry_run_outputs(*rule, "r.cjs", "r.js", "r.mjs")
+    assert outputs == {"r.cjs": "f(); \n", "r.js": None, "r.mjs": None}
+    assert _dry_run_outputs(*rule, "--source-type", "module", "r.cjs") == {"r.cjs": None}
+    assert _dry_run_outputs(*rule, "--source-type", "commonjs", "r.js") == {"r.js": "f(); \n"}
+    (project / "fixstream.toml").write_text('source-type = "commonjs"\n')
+    assert _dry_run_outputs(*rule, "r.mjs") == {"r.mjs": "f(); \n"}
+    assert _dry_run_outputs(*rule, "--source-type", "module", "r.mjs") == {"r.mjs": None}, \
+        "the flag wins over the config"
+
+
+def test_lint_file_defaults_the_source_type_by_extension(project: Path):
+    (project / "r.cjs").write_text("f(); return;\n")
+    result = lint.lint_file(str(project / "r.cjs"), {"no-useless-return": None}, None, fix=True)
+    assert result.output == "f(); \n"
+    assert lint.default_source_type("a.cjs") == "commonjs"
+    assert lint.default_source_type("a.js") == lint.default_source_type("a.mjs") == "module"
+
+
+def test_bad_source_type_in_config_exits_2(project: Path):
+    (project / "fixstream.toml").write_text('source-type = "esm"\n')
+    result = run("src")
+    assert result.exit_code == 2
+    assert "source-type" in result.output
+
+
+@pytest.fixture()
+def tree(project: Path) -> Path:
+    """Folders ESLint 9 walks or leaves out by default."""
+    for name in ("dist/d.js", "build/b.js", ".hidden/h.js", "src/dist/s.js", "lib/x.min.js",
+                 "x.min.js", "a/node_modules/m.js", ".git/g.js", "sub/.git/s.js", "coverage/c.js"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("x;\n")
+    return project
+
+
+def walked(*args: str) -> list[str]:
+    result = run("--format", "json", "--rule", "eqeqeq", *args)
+    assert result.exit_code in (0, 1), result.output
+    root = Path.cwd().resolve()
+    return sorted(Path(e["filePath"]).relative_to(root).as_posix()
+                  for e in json.loads(result.output))
+
+
+_EVERYTHING = [".hidden/h.js", "build/b.js", "coverage/c.js", "dist/d.js", "lib/x.min.js",
+               "src/a.js", "src/blob.js", "src/clean.js", "src/dist/s.js", "src/typo.js",
+               "sub/.git/s.js", "x.min.js"]
+
+
+def test_walk_leaves_out_only_eslints_default_ignores(tree: Path):
+    # ESLint 9: `**/node_modules/` and the working folder's `.git/`; build output and dot
+    # folders are checked (checked against eslint 9.39 on the same tree).
+    assert walked(".") == _EVERYTHING
+
+
+@pytest.mark.parametrize(
+    ("pattern", "left_out"),
+    [
+        ("dist/", ["dist/d.js"]),  # the folder beside the base only
+        ("dist", ["dist/d.js"]),
+        ("**/dist/", ["dist/d.js", "src/dist/s.js"]),
+        ("*.min.js", ["x.min.js"]),
+        ("**/*.min.js", ["lib/x.min.js", "x.min.js"]),
+        ("src/c*", ["src/clean.js"]),
+        ("src/**", ["src/a.js", "src/blob.js", "src/clean.js", "src/dist/s.js", "src/typo.js"]),
+        ("{build,coverage}/", ["build/b.js", "coverage/c.js"]),
+        ("**/.hidden", [".hidden/h.js"]),
+    ],
+)
+def test_ignore_pattern_flag_is_eslints(tree: Path, pattern: str, left_out: list[str]):
+    assert walked("--ignore-pattern", pattern, ".") == sorted(set(_EVERYTHING) - set(left_out))
+
+
+def test_negated_pattern_takes_a_default_ignore_back(tree: Path):
+    assert "node_modules/dep/x.js" in walked("--ignore-pattern", "!node_modules/", ".")
+    assert "a/node_modules/m.js" not in walked("--ignore-pattern", "!node_modules/", ".")
+
+
+def test_config_ignores_are_relative_to_the_config_file(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tree / "fixstream.toml").write_text('ignores = ["dist/", "**/*.min.js"]\n')
+    assert walked(".") == sorted(set(_EVERYTHING) - {"dist/d.js", "lib/x.min.js", "x.min.js"})
+    monkeypatch.chdir(tree / "src")  # the config above still applies, from its own folder
+    result = run("--format", "json", "--rule", "eqeqeq", ".")
+    names = sorted(Path(e["filePath"]).relative_to(tree).as_posix()
+                   for e in json.loads(result.output))
+    assert "src/dist/s.js" in names
+
+
+def test_ignores_must_be_a_list_of_globs(project: Path):
+    (project / "fixstream.toml").write_text('ignores = "dist/"\n')
+    result = run("src")
+    assert result.exit_code == 2 and "ignores" in result.output
+
+
+def test_ignore_rules_without_io():
+    base = Path("/project")
+    rules = lint.IgnoreRules.of(base, ["build/", "*.log.js", "!keep.log.js"])
+    assert rules.ignores(base / "build", folder=True)
+    assert not rules.ignores(base / "build", folder=False), "a trailing / matches folders only"
+    assert rules.ignores_within(base / "build" / "deep" / "f.js", folder=False)
+    assert rules.ignores(base / "a.log.js", folder=False)
+    assert not rules.ignores(base / "keep.log.js", folder=False)
+    assert not rules.ignores(base / "sub" / "a.log.js", folder=False)
+    assert not rules.ignores(Path("/elsewhere/build"), folder=True), "outside the base"

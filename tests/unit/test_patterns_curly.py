@@ -156,3 +156,31 @@ def test_typescript_and_tsx(matcher: PatternMatcher) -> None:
 def test_broken_source_is_reported_but_not_fixed(matcher: PatternMatcher) -> None:
     [problem] = matcher.analyze_code("if (a) b();\nfoo(;")
     assert problem.fix is None
+
+
+@pytest.mark.parametrize(
+    ("code", "fixed"),
+    [
+        # A statement ended by ASI stops at its last token (ESTree's range), so the
+        # braces close before a trailing comment: ESLint 9's output, checked with it.
+        ("if (a) b() // c", "if (a) {b()} // c"),
+        ("if (a) b() // c\nfoo()", "if (a) {b()} // c\nfoo()"),
+        ("if (a)\n  b() // c\nelse\n  d() // e", "if (a)\n  {b()} // c\nelse\n  {d()} // e"),
+        ("while (a) b() // c", "while (a) {b()} // c"),
+        ("for (;;) x() // c\nnext()", "for (;;) {x()} // c\nnext()"),
+        ("do x() // c\nwhile (a)", "do {x()} // c\nwhile (a)"),
+        ("if (a) b() /* c */", "if (a) {b()} /* c */"),
+        ("if (a) b() /* x */ // c", "if (a) {b()} /* x */ // c"),
+        ("if (a) b()\n// c\nelse d()", "if (a) {b()}\n// c\nelse {d()}"),
+    ],
+)
+def test_braces_close_before_a_trailing_comment(
+    matcher: PatternMatcher, code: str, fixed: str
+) -> None:
+    assert one_pass(matcher, code) == fixed
+
+
+def test_problem_ends_at_the_last_token_of_the_body(matcher: PatternMatcher) -> None:
+    code = "if (a) b() // c"
+    [problem] = matcher.analyze_code(code)
+    assert code[problem.start : problem.end] == "b()"

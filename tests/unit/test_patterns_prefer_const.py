@@ -199,3 +199,48 @@ def test_eslint_quirk_with_several_declarators(matcher: PatternMatcher) -> None:
     assert one_pass(matcher, code) == code
     literal = "let {a} = {}, b = 1; foo(a, b);"
     assert one_pass(matcher, literal) == "const {a} = {}, b = 1; foo(a, b);"
+
+
+@pytest.mark.parametrize(
+    ("code", "reported", "fixed"),
+    [
+        # `let`, a line break, then the binding is one declaration (tree-sitter reads a
+        # statement `let` and an assignment). ESLint 9's reports and fixes, checked with it.
+        ("let // c\n x = 1", ["x"], "const // c\n x = 1"),
+        ("let // c\n x = 1;\nfoo(x)", ["x"], "const // c\n x = 1;\nfoo(x)"),
+        ("let\n x = 1, y = 2;", ["x", "y"], "const\n x = 1, y = 2;"),
+        ("let // c\n {a, b} = o;", ["a", "b"], "const // c\n {a, b} = o;"),
+        ("if (a) {\n  let /* a\n b */ z = g()\n  use(z)\n}", ["z"],
+         "if (a) {\n  const /* a\n b */ z = g()\n  use(z)\n}"),
+        ("switch (a) { case 1: let\n q = 1; }", ["q"], "switch (a) { case 1: const\n q = 1; }"),
+        ("let\u2028x = 1", ["x"], "const\u2028x = 1"),  # any line terminator
+        # Reassigned, or declared without a value: as any other `let`.
+        ("function f() {\n  let // c\n    x = 1;\n  x++;\n  let\n  y = 2\n  return y\n}", ["y"],
+         "function f() {\n  let // c\n    x = 1;\n  x++;\n  const\n  y = 2\n  return y\n}"),
+        ("let\n  x;\nx = 1;", ["x"], "let\n  x;\nx = 1;"),
+    ],
+)
+def test_let_then_a_line_break(
+    matcher: PatternMatcher, code: str, reported: list[str], fixed: str
+) -> None:
+    problems = matcher.analyze_code(code)
+    assert names(problems) == reported
+    assert matcher.apply_fixes(code)[0] == fixed
+
+
+def test_let_then_a_line_break_reports_where_eslint_does(matcher: PatternMatcher) -> None:
+    [problem] = matcher.analyze_code("let // c\n x = 1")
+    assert (problem.line, problem.column) == (2, 2)
+
+
+def test_let_then_a_line_break_in_typescript(matcher: PatternMatcher) -> None:
+    # tree-sitter-typescript reads `x: number` as a label there.
+    code = "let\n x: number = 1; f(x)"
+    assert matcher.apply_fixes(code, "typescript")[0] == "const\n x: number = 1; f(x)"
+
+
+def test_let_as_a_name_is_not_taken_for_a_declaration(matcher: PatternMatcher) -> None:
+    # Sloppy code where `let` is a variable: in a single-statement position, or
+    # followed by an operator (ESLint 9 reports nothing for either).
+    assert matcher.analyze_code("if (a) let\nx = 1", source_type="commonjs") == []
+    assert matcher.analyze_code("var let = 1;\nlet\n+ 1", source_type="commonjs") == []

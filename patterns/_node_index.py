@@ -1,0 +1,135 @@
+"""One node index per syntax tree: the nodes of the kinds rules start from.
+
+Rules used to run a tree-sitter query each (or walk the tree in Python) to find
+their candidate nodes; every query is a full walk of the tree in C, and a walk
+in Python costs far more. :class:`NodeIndex` runs a single query that captures
+every kind in :data:`INDEXED_KINDS` under a capture of its own name, once per
+tree, and hands out document-ordered lists from it. A kind outside that set
+still works, through a query of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter
+from typing import Final
+
+from tree_sitter import Language, Node, Query, QueryCursor, Tree
+
+__all__ = ["INDEXED_KINDS", "NodeIndex"]
+
+INDEXED_KINDS: Final = frozenset(
+    {
+        "arrow_function",
+        "assignment_expression",
+        "augmented_assignment_expression",
+        "binary_expression",
+        "call_expression",
+        "comment",
+        "computed_property_name",
+        "do_statement",
+        "else_clause",
+        "export_specifier",
+        "for_in_statement",
+        "for_statement",
+        "function",
+        "function_declaration",
+        "function_expression",
+        "generator_function",
+        "generator_function_declaration",
+        "if_statement",
+        "import_specifier",
+        "member_expression",
+        "meta_property",
+        "method_definition",
+        "non_null_expression",
+        "object",
+        "pair",
+        "pair_pattern",
+        "regex",
+        "subscript_expression",
+        "super",
+        "ternary_expression",
+        "this",
+        "unary_expression",
+        "while_statement",
+    }
+)
+"""The kinds one query collects; the union of what the rules look for."""
+
+_QUERIES: dict[tuple[str, str], Query | None] = {}
+_QUERIES_LOCK = threading.Lock()
+
+
+def _query(language: Language, language_name: str, kinds: Sequence[str]) -> Query | None:
+    """A compiled query capturing each kind the grammar knows as ``@<kind>``
+    (None when it knows none of them), cached per language."""
+    key = (language_name, " ".join(kinds))
+    try:
+        return _QUERIES[key]
+    except KeyError:
+        pass
+    with _QUERIES_LOCK:
+        if key not in _QUERIES:
+            known = [kind for kind in kinds if language.id_for_node_kind(kind, True)]
+            pattern = " ".join(f"({kind}) @{kind}" for kind in known)
+            _QUERIES[key] = Query(language, pattern) if known else None
+        return _QUERIES[key]
+
+
+_START: Final = attrgetter("start_byte")
+_END: Final = attrgetter("end_byte")
+
+
+def _sort_in_document_order(nodes: list[Node]) -> None:
+    """Sort by start, then outer before inner (the longer first), else keep the
+    order: two stable sorts with C-level keys, cheaper than one tuple key."""
+    nodes.sort(key=_END, reverse=True)
+    nodes.sort(key=_START)
+
+
+class NodeIndex:
+    """The nodes of :data:`INDEXED_KINDS` in one tree (``language_name`` keys the
+    compiled query: "javascript", "typescript" or "tsx")."""
+
+    __slots__ = ("_by_kind", "_captured", "_language", "_language_name", "_merged", "_root")
+
+    def __init__(self, tree: Tree, language_name: str) -> None:
+        self._root = tree.root_node
+        self._language = tree.language
+        self._language_name = language_name
+        query = _query(self._language, language_name, sorted(INDEXED_KINDS))
+        # Sorted into document order (in _by_kind) on first use: some kinds are
+        # never asked for.
+        self._captured: dict[str, list[Node]] = (
+            {} if query is None else QueryCursor(query).captures(self._root)
+        )
+        self._by_kind: dict[str, list[Node]] = {}
+        self._merged: dict[tuple[str, ...], list[Node]] = {}
+
+    def _of_kind(self, kind: str) -> list[Node]:
+        found = self._by_kind.get(kind)
+        if found is None:
+            captured = self._captured.get(kind)
+            if captured is None and kind not in INDEXED_KINDS:
+                query = _query(self._language, self._language_name, (kind,))
+                if query is not None:
+                    captured = QueryCursor(query).captures(self._root).get(kind)
+            # A sorted copy: a source shared by threads then at worst sorts twice.
+            found = [] if captured is None else list(captured)
+            _sort_in_document_order(found)
+            self._by_kind[kind] = found
+        return found
+
+    def nodes_of(self, kinds: tuple[str, ...]) -> list[Node]:
+        """The nodes of ``kinds`` in document order, outer before inner (a new list)."""
+        if len(kinds) == 1:
+            return list(self._of_kind(kinds[0]))
+        merged = self._merged.get(kinds)
+        if merged is None:
+            merged = list(chain.from_iterable(self._of_kind(kind) for kind in kinds))
+            _sort_in_document_order(merged)
+            self._merged[kinds] = merged
+        return list(merged)

@@ -1,0 +1,122 @@
+"""patterns._node_index and the facts ParsedSource keeps: the node index gives what a
+full walk of the tree gives; offsets convert as a per-character table would."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from itertools import accumulate
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tree_sitter import Node
+
+from patterns import parse
+from patterns._node_index import INDEXED_KINDS
+from patterns.parsing import ParsedSource
+
+SOURCE = """\
+// Déjà vu: π and 😀 shift byte offsets.
+/* eslint-disable no-var */
+var a = b + c + d, e = f ? g : h;
+if (a) { x = 1; } else if (b) { x += 2; } else { foo(function () { return this; }); }
+for (let i = 0; i < 3; i++) while (i) do { i--; } while (i);
+for (const k in o) o[k] = o.k || /re+/g.test(new.target);
+const obj = { [k]: 1, "π": 2, m() { super.m(); }, ...rest };
+const { p: q } = obj;
+import { u as v } from "w";
+export { v as y };
+const arrow = (z) => z ** 2;
+"""
+
+
+def _walk(node: Node) -> list[Node]:
+    """Every node, named or not, in document (pre-)order."""
+    found = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(reversed(current.children))
+    return found
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_each_indexed_kind_matches_a_full_walk(language: str) -> None:
+    source = parse(SOURCE, language)
+    walked = [n for n in _walk(source.root) if n.is_named]
+    for kind in sorted(INDEXED_KINDS):
+        expected = [(n.id, n.start_byte) for n in walked if n.type == kind]
+        assert [(n.id, n.start_byte) for n in source.nodes_of(kind)] == expected, kind
+
+
+def test_several_kinds_merge_in_document_order_outer_first() -> None:
+    source = parse("a = b + (c + d) * e; if (x) y = z + 1;")
+    kinds = ("binary_expression", "assignment_expression", "if_statement")
+    found = source.nodes_of(*kinds)
+    walked = [n for n in _walk(source.root) if n.type in kinds]
+    assert [n.id for n in found] == [n.id for n in walked]
+    assert found[0].type == "assignment_expression"
+
+
+def test_a_kind_outside_the_index_is_still_found() -> None:
+    source = parse("let a = 1; let b = [a, 2];")
+    assert [source.node_text(n) for n in source.nodes_of("array")] == ["[a, 2]"]
+    assert "array" not in INDEXED_KINDS
+
+
+def test_unknown_kinds_give_nothing() -> None:
+    source = parse("let a = 1;")
+    assert source.nodes_of("no_such_kind") == []
+    assert source.nodes_of("function") == []  # only a keyword token in this grammar
+
+
+def test_each_call_returns_a_new_list() -> None:
+    source = parse("f(1); g(2);")
+    first = source.nodes_of("call_expression")
+    first.clear()
+    assert len(source.nodes_of("call_expression")) == 2
+
+
+def test_facts_are_computed_once_per_source() -> None:
+    source = parse("let a = 1;")
+    calls: list[ParsedSource] = []
+
+    def compute(parsed: ParsedSource) -> int:
+        calls.append(parsed)
+        return 42
+
+    assert source.fact("k", compute) == 42
+    assert source.fact("k", compute) == 42
+    assert calls == [source]
+    assert parse("let a = 1;").fact("k", lambda _: 7) == 7  # not shared across sources
+
+
+def _table(text: str) -> list[int]:
+    """The byte offset of every character, plus the end."""
+    widths = (len(ch.encode("utf-8", "surrogatepass")) for ch in text)
+    return [0, *accumulate(widths)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("ab\n\u00e9\u00df\u0416\u4e2d\u20ac\U0001f600\ud800\u2028"))
+)
+def test_offsets_agree_with_a_per_character_table(text: str) -> None:
+    source = parse(text)
+    table = _table(text)
+    for byte in range(len(source.data) + 1):
+        assert source.char_offset(byte) == bisect_right(table, byte) - 1
+    for char in range(len(text) + 1):
+        assert source.byte_offset(char) == table[char]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("a\r\n\u2028\u2029\x0b\x0c\x1c\x85\u00e9 ")))
+def test_positions_break_lines_where_eslint_does(text: str) -> None:
+    source = parse(text)
+    starts = [0, *(m.end() for m in re.finditer("\r\n|[\r\n\u2028\u2029]", text))]
+    for offset in range(len(text) + 1):
+        line = bisect_right(starts, offset)
+        assert source.position(offset) == (line, offset - starts[line - 1] + 1)
