@@ -46,6 +46,7 @@ from planning.fix_state import (
     observe_code,
     syntax_statistics,
 )
+from planning.pending import PendingSteps
 from planning.replay_migration import convert_states, migrate_replay
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "IncompatibleModel",
     "NoFeasiblePlan",
     "ObjectiveFn",
+    "PendingSteps",
     "PlanDecision",
     "PlanningError",
     "StateLayout",

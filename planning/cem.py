@@ -36,8 +36,12 @@ def truncated_normal(
     device: str | torch.device = "cpu",
     limit: float = 2.0,
     max_rounds: int = 20,
+    low: torch.Tensor | None = None,
+    high: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Standard normal draws truncated to ``[-limit, limit]``.
+    """Standard normal draws truncated to ``[-limit, limit]``, and further to
+    ``[low, high]`` where given (tensors broadcastable to ``shape``, in standard
+    deviations; each interval must hold 0, e.g. a mean inside its box).
 
     Draws outside the interval are redrawn (about 5% per round at 2 std); whatever is
     still outside after ``max_rounds`` rounds is clamped.
@@ -46,14 +50,20 @@ def truncated_normal(
         tensor of ``shape``, float32 on ``device``.
     """
     source = generator.device if generator is not None else torch.device(device)
+    lower = torch.full(tuple(shape), -limit, device=source)
+    upper = torch.full(tuple(shape), limit, device=source)
+    if low is not None:
+        lower = torch.maximum(lower, low.to(source).expand_as(lower))
+    if high is not None:
+        upper = torch.minimum(upper, high.to(source).expand_as(upper))
     values = torch.randn(tuple(shape), generator=generator, device=source)
     for _ in range(max_rounds):
-        outside = values.abs() > limit
+        outside = (values < lower) | (values > upper)
         count = int(outside.sum())
         if count == 0:
             break
         values[outside] = torch.randn(count, generator=generator, device=source)
-    return values.clamp_(-limit, limit).to(device)
+    return torch.minimum(torch.maximum(values, lower), upper).to(device)
 
 
 class CEMOptimizer:
@@ -61,8 +71,12 @@ class CEMOptimizer:
 
     Each iteration samples ``population_size`` candidates around the current mean,
     keeps the best ``elite_ratio`` share, and moves the mean and variance towards the
-    elites' (``alpha`` of the old value is kept). The sampling variance is capped by
-    the squared half-distance to the nearest bound, so candidates stay inside it.
+    elites' (``alpha`` of the old value is kept). Candidates are drawn from the normal
+    truncated to +-2 std *and* to the box, so they stay inside it without shrinking
+    the variance: a mean on a bound (a warm start from a saturated plan) still
+    explores the inside of the box with its full spread. (Capping the variance by the
+    distance to the nearest bound instead, as mbrl-lib does, gives a mean on a bound
+    zero spread, and the search can never leave it.)
 
     Args:
         num_iterations: sampling rounds per :meth:`optimize`.
@@ -126,7 +140,8 @@ class CEMOptimizer:
         Args:
             obj_fun: population P x H x A -> scores P (higher is better). NaN scores
                 count as -inf: never elites, never returned.
-            x0: H x A initial mean (clamped into the bounds).
+            x0: H x A initial mean (clamped into the bounds). The variance starts
+                afresh at ``((upper - lower) / 4)^2`` on every call, warm start or not.
             callback: called with (population, scores, iteration) every iteration.
 
         Returns:
@@ -143,11 +158,15 @@ class CEMOptimizer:
         best_value = float("-inf")
         best: torch.Tensor | None = None
         for iteration in range(self.num_iterations):
-            # Cap the spread so that +-2 std stays inside the box.
-            room = torch.minimum(mean - lower, upper - mean).clamp(min=0.0)
-            std = torch.minimum(var, (room / 2.0).pow(2)).sqrt()
+            std = var.sqrt()
+            # Truncate each coordinate to the box, in units of its std (a zero std
+            # draws the mean itself: its interval is all of [-2, 2]).
+            scale = torch.where(std > 0, std, torch.ones_like(std))
             noise = truncated_normal(
-                (self.population_size, *x0.shape), generator=self.generator, device=self.device
+                (self.population_size, *x0.shape), generator=self.generator,
+                device=self.device,
+                low=torch.where(std > 0, (lower - mean) / scale, -2.0),
+                high=torch.where(std > 0, (upper - mean) / scale, 2.0),
             )
             population = torch.minimum(torch.maximum(mean + std * noise, lower), upper)
             raw = obj_fun(population)
@@ -184,6 +203,12 @@ class TrajectoryOptimizer:
             steps of the last plan.
         keep_last_solution: warm start from the shifted last plan (the tail is filled
             with the middle of the bounds); otherwise always start from the middle.
+        warm_start_margin: the warm start is clipped to ``[lower + m, upper - m]``
+            with ``m = warm_start_margin * (upper - lower)``, in ``[0, 0.5)``. A plan
+            saturated at a bound (common in control) would otherwise start the next
+            search on the bound, about 4 initial std from the far side of the box:
+            the variance collapses before the mean gets there. With the default
+            (the middle half of the box) each bound stays within 2 initial std.
     """
 
     def __init__(
@@ -193,17 +218,23 @@ class TrajectoryOptimizer:
         planning_horizon: int,
         replan_freq: int = 1,
         keep_last_solution: bool = True,
+        warm_start_margin: float = 0.25,
     ) -> None:
         if action_size < 1 or planning_horizon < 1 or replan_freq < 1:
             raise ValueError("action_size, planning_horizon and replan_freq must be positive")
+        if not 0.0 <= warm_start_margin < 0.5:
+            raise ValueError(f"warm_start_margin must be in [0, 0.5), got {warm_start_margin}")
         self.optimizer = optimizer
         self.action_size = action_size
         self.horizon = planning_horizon
         self.replan_freq = replan_freq
         self.keep_last_solution = keep_last_solution
         shape = (planning_horizon, action_size)
-        middle = (optimizer.lower_bound + optimizer.upper_bound) / 2.0
-        self.initial_solution = middle.expand(shape).clone()
+        lower = optimizer.lower_bound.expand(shape)
+        upper = optimizer.upper_bound.expand(shape)
+        margin = warm_start_margin * (upper - lower)
+        self._warm_low, self._warm_high = lower + margin, upper - margin
+        self.initial_solution = ((lower + upper) / 2.0).clone()
         self.previous_solution = self.initial_solution.clone()
 
     def optimize(self, obj_fun: ObjectiveFn, callback: CEMCallback | None = None) -> torch.Tensor:
@@ -211,8 +242,9 @@ class TrajectoryOptimizer:
         plan = self.optimizer.optimize(obj_fun, self.previous_solution, callback=callback)
         if self.keep_last_solution:
             shift = min(self.replan_freq, self.horizon)
-            self.previous_solution = torch.cat(
-                [plan[shift:], self.initial_solution[:shift]], dim=0
+            shifted = torch.cat([plan[shift:], self.initial_solution[:shift]], dim=0)
+            self.previous_solution = torch.minimum(
+                torch.maximum(shifted, self._warm_low), self._warm_high
             ).clone()
         return plan
 

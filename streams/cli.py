@@ -280,13 +280,18 @@ def subscribe(repo: str, paths: tuple[str, ...], url: str | None, access_token: 
               help='ESLint\'s ecmaVersion: "latest" (the default), an edition (3, 5, 6-17) or a '
                    "year (2015-2026); it decides the built-in globals, e.g. globalThis from "
                    "2020. Default: the config's `ecma-version`, else latest.")
+@click.option("--ignore-pattern", "ignore_patterns", multiple=True, metavar="GLOB",
+              help="Leave out files and folders matching this glob (repeatable), relative to "
+                   "the working folder, as ESLint's: `dist/`, `**/*.min.js`, `!keep/`.")
 def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_run: bool,
-        fmt: str, jobs: int, source_type: str | None, ecma_version: str | None) -> None:
+        fmt: str, jobs: int, source_type: str | None, ecma_version: str | None,
+        ignore_patterns: tuple[str, ...]) -> None:
     """Check files and folders offline (no Kafka), like ESLint.
 
     Rules and options also come from `fixstream.toml` or `[tool.fixstream]` in
-    `pyproject.toml` (keys `rules`, `source-type`, `ecma-version`, `ignores`). Folders are walked,
-    skipping node_modules, build output, hidden folders and ignored paths.
+    `pyproject.toml` (keys `rules`, `source-type`, `ecma-version`, `ignores`: globs relative
+    to that file). Folders are walked as ESLint 9 walks them: leaving out `**/node_modules/`,
+    `.git/`, the config's `ignores` and `--ignore-pattern` globs, nothing else.
 
     Exit code: 0 when no problem remains, 1 when some do, 2 on a usage or internal error.
     """
@@ -300,7 +305,8 @@ def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_ru
         config = lint.load_config(Path.cwd())
         rules = lint.parse_rule_flags(rule_flags) if rule_flags else config.rules
         version = lint.parse_ecma_version(ecma_version) if ecma_version else config.ecma_version
-        files = list(lint.discover(paths, config.ignores))
+        ignores = lint.ignore_rules(config, ignore_patterns)
+        files = list(lint.discover(paths, ignores))
         with tqdm(total=len(files), unit="file", desc="checking", leave=False,
                   disable=len(files) < 200 or not sys.stderr.isatty()) as bar:
             results = lint.lint_files(files, rules, source_type or config.source_type,

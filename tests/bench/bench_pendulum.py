@@ -7,9 +7,11 @@ Needs ``gymnasium`` (the ``bench`` extra).
 Planner settings: horizon 15, population 500, 10 CEM iterations, CEM started afresh
 at every step, 5 particles (one per member, following its mean). With the *true*
 dynamics in place of the model, 5 iterations of 300 reach only -202 on the last
-three episodes' start states (10 of 500: -161), and a warm-started CEM fails
-swing-ups outright (-1160): its variance is capped near the bounds, so a plan
-saturated at +-2 cannot leave them.
+three episodes' start states (10 of 500: -161). ``--warm-start`` starts each CEM from
+the shifted last plan: it used to fail swing-ups outright (-1160), because the CEM
+capped its variance near the bounds, so a plan saturated at +-2 could not leave them;
+CEM now samples within the box at full spread and clips the warm start to the middle
+half of it, and ``--warm-start`` reaches -163.7 on the last three episodes (seed 0).
 """
 
 from __future__ import annotations
@@ -45,9 +47,8 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--warm-start", action="store_true",
-                        help="start CEM from the shifted last plan (off by default: with the "
-                        "variance capped near the bounds, a plan saturated at a bound "
-                        "cannot leave it, and swing-ups fail even with a perfect model)")
+                        help="start CEM from the shifted last plan (clipped to the middle "
+                        "half of the action box)")
     parser.add_argument("--sampled", action="store_true",
                         help="particles sample the predicted noise (default: each follows "
                         "its member's mean; the pendulum is deterministic)")

@@ -33,6 +33,8 @@ async def test_fix_reaches_the_right_subscriber_and_repeats_hit_the_cache(stack:
         assert first["cache_hit"] is False
         assert {a["rule"] for a in first["applied"]} == {"no-spaced-equals"}
         assert first["edits"], "a changed file comes with LSP edits"
+        # Whatever the encoder did, the plan says what it had of the embedding.
+        assert first["plan"]["embedding"] in {"used", "late", "off", "failed"}
 
         await produce(stack, "changes", change(repo, "src/app.js", 2, TYPO),
                       key=f"{repo}:src/app.js")
@@ -162,3 +164,35 @@ async def test_feedback_updates_the_rules_reliability(stack: Stack):
                 await asyncio.sleep(1.0)
         # Prior 0.9 worth 10 verdicts, then 10 rejections: 9 / 20.
         assert reliability == pytest.approx(0.45)
+
+
+async def test_repeated_feedback_counts_once(stack: Stack):
+    """The same verdict on the same fix id and rule, sent again and again (a retry, a
+    double click), moves the rule's reliability exactly once."""
+    repo = f"dup-{uuid.uuid4().hex[:6]}"
+    async with Subscriber(stack.url) as sub:
+        await sub.subscribe(repo)
+        for _ in range(6):
+            reply = await sub.request({"type": "feedback", "feedback": {
+                "fix_id": "same-fix", "rule": "no-var", "verdict": "reject", "repo": repo,
+                "path": "d.js"}})
+            assert reply["type"] == "ack"
+        once = 0.85 * 10 / 11  # prior 0.85 worth 10 verdicts, then one rejection
+        reliability = None
+        async with asyncio.timeout(60):
+            for revision in range(1, 60):
+                await produce(stack, "changes",
+                              change(repo, "d.js", revision, f"var d = {revision};\nf(d);\n"),
+                              key=f"{repo}:d.js")
+                result = await next_fix(sub)
+                reliability = next(a["reliability"] for a in result["applied"]
+                                   if a["rule"] == "no-var")
+                if reliability < 0.85:
+                    break
+                await asyncio.sleep(1.0)
+        await asyncio.sleep(3.0)  # later copies, if they counted, would show by now
+        await produce(stack, "changes", change(repo, "d.js", 100, "var d = 100;\nf(d);\n"),
+                      key=f"{repo}:d.js")
+        result = await next_fix(sub)
+        reliability = next(a["reliability"] for a in result["applied"] if a["rule"] == "no-var")
+        assert reliability == pytest.approx(once)

@@ -164,7 +164,8 @@ def test_trajectory_optimizer_warm_starts_from_shifted_plan() -> None:
         return original(obj_fun, x0, callback)
 
     optimizer.optimize = spy  # type: ignore[method-assign]
-    planner = TrajectoryOptimizer(optimizer, action_size=2, planning_horizon=3, replan_freq=1)
+    planner = TrajectoryOptimizer(optimizer, action_size=2, planning_horizon=3, replan_freq=1,
+                                  warm_start_margin=0.0)
     assert torch.equal(planner.previous_solution, torch.tensor([[0.0, 1.0]] * 3))
     plan = planner.optimize(negative_distance)
     assert plan.shape == (3, 2)
@@ -180,3 +181,78 @@ def test_trajectory_optimizer_without_warm_start() -> None:
     planner = TrajectoryOptimizer(_cem(num_iterations=2), 2, 3, keep_last_solution=False)
     planner.optimize(negative_distance)
     assert torch.equal(planner.previous_solution, torch.zeros(3, 2))
+
+
+def test_truncated_normal_respects_per_element_intervals() -> None:
+    low = torch.tensor([0.0, -0.5, -2.0])
+    high = torch.tensor([2.0, 0.5, 0.0])
+    draws = truncated_normal((5000, 3), generator=torch.Generator().manual_seed(0),
+                             low=low, high=high)
+    assert bool((draws >= low).all()) and bool((draws <= high).all())
+    # A one-sided interval gives a half-normal with its full spread, not a point.
+    assert float(draws[:, 0].std()) > 0.4 and float(draws[:, 2].std()) > 0.4
+
+
+def test_a_start_on_a_bound_can_leave_it() -> None:
+    """x0 on the lower bound everywhere, the optimum 0.4 inside: found (a spread
+    capped by the distance to the bound would be 0 there, forever)."""
+    inside = torch.full((3, 2), -0.6)
+    best = _cem().optimize(lambda p: -((p - inside) ** 2).sum(dim=(1, 2)),
+                           torch.full((3, 2), -1.0))
+    assert torch.allclose(best, inside, atol=0.05)
+
+
+def test_warm_start_from_a_saturated_plan_follows_a_moved_optimum() -> None:
+    """The receding-horizon case: the first objective's optimum lies beyond the upper
+    bound, so the plan saturates at it; the next objective's optimum is inside. The
+    warm start (the shifted saturated plan, clipped to the middle half of the box)
+    must not pin the new plan to the bound."""
+    planner = TrajectoryOptimizer(_cem(), action_size=2, planning_horizon=3, replan_freq=1)
+    saturated = planner.optimize(lambda p: -((p - 3.0) ** 2).sum(dim=(1, 2)))
+    assert torch.allclose(saturated, torch.ones(3, 2), atol=0.05)
+    assert torch.equal(planner.previous_solution,
+                       torch.tensor([[0.5, 0.5], [0.5, 0.5], [0.0, 0.0]]))
+    plan = planner.optimize(negative_distance)
+    assert torch.allclose(plan, TARGET, atol=0.05)
+
+
+def test_warm_start_margin_is_checked() -> None:
+    with pytest.raises(ValueError):
+        TrajectoryOptimizer(_cem(), 2, 3, warm_start_margin=0.5)
+
+
+def _pendulum_step(
+    theta: torch.Tensor, speed: torch.Tensor, torque: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Pendulum-v1's dynamics (g = 10, m = l = 1, dt = 0.05) and cost, batched (B,)."""
+    torque = torque.clamp(-2.0, 2.0)
+    speed = (speed + (15.0 * torch.sin(theta) + 3.0 * torque) * 0.05).clamp(-8.0, 8.0)
+    theta = theta + speed * 0.05
+    upright = ((theta + torch.pi) % (2 * torch.pi)) - torch.pi
+    return theta, speed, upright**2 + 0.1 * speed**2 + 0.001 * torque**2
+
+
+def test_warm_started_mpc_swings_the_pendulum_up() -> None:
+    """Receding-horizon control of the true pendulum from hanging (nearly) down, the
+    CEM warm-started from its shifted last plan. A swing-up saturates the torque at
+    +-2 for many steps: with the spread capped at the bounds the warm start kept the
+    plans pinned there and the pendulum ended ~2 rad from upright after 100 steps."""
+    planner = TrajectoryOptimizer(
+        _cem(num_iterations=5, population_size=200, lower_bound=-2.0, upper_bound=2.0),
+        action_size=1, planning_horizon=15,
+    )
+    theta, speed = torch.tensor([3.0]), torch.tensor([0.0])
+    for _ in range(100):
+        def objective(population: torch.Tensor, theta=theta, speed=speed) -> torch.Tensor:
+            t = theta.expand(population.shape[0])
+            s = speed.expand(population.shape[0])
+            total = torch.zeros(population.shape[0])
+            for h in range(population.shape[1]):
+                t, s, cost = _pendulum_step(t, s, population[:, h, 0])
+                total -= cost
+            return total
+
+        plan = planner.optimize(objective)
+        theta, speed, _ = _pendulum_step(theta, speed, plan[0])
+    upright = float(((theta + torch.pi) % (2 * torch.pi)) - torch.pi)
+    assert abs(upright) < 0.1 and abs(float(speed)) < 0.5

@@ -77,3 +77,21 @@ def test_records_are_frozen():
     change = CodeChange(repo="r", path="p.js", revision=1, content="")
     with pytest.raises(ValidationError):
         change.repo = "other"  # type: ignore[misc]
+
+
+def test_embedding_fields_are_optional_both_ways():
+    """Stage records from workers before the encoder still parse, and the new fields
+    round-trip."""
+    from streams.records import EncodedChange, PlannedChange
+
+    change = {"repo": "r", "path": "a.js", "revision": 1, "content": "x"}
+    old = json.dumps({"schema_version": 1, "change": change, "features": {}, "problems": {},
+                      "plan": {"source": "greedy", "rules": []}}).encode()
+    planned = parse_record(old, PlannedChange, max_bytes=1 << 20)
+    assert planned.embedding is None and planned.plan.embedding is None
+    new = planned.model_copy(update={
+        "embedding": [0.5, -0.25], "plan": planned.plan.model_copy(update={"embedding": "used"})})
+    again = parse_record(new.to_bytes(), PlannedChange, max_bytes=1 << 20)
+    assert again.embedding == [0.5, -0.25] and again.plan.embedding == "used"
+    encoded = EncodedChange.model_validate({"change": change, "features": {}, "problems": {}})
+    assert encoded.embedding is None and encoded.embedding_status is None

@@ -125,3 +125,53 @@ def test_verdicts_move_reliability_along_the_beta_posterior():
         prior_strength=10)
     assert rejected["prefer-const"] == pytest.approx(9 / 20)
     assert rejected["curly"] == pytest.approx(1.0) and "unknown-rule" not in rejected
+
+
+def test_feedback_counts_once_per_fix_and_rule():
+    """A repeated verdict counts for nothing; a changed one replaces the earlier."""
+    verdicts: dict[str, dict[str, float]] = {}
+    ledger = None
+    sent = [("f1", "prefer-const", "accept"), ("f1", "prefer-const", "accept"),
+            ("f1", "no-var", "accept"), ("f2", "prefer-const", "accept"),
+            ("f2", "prefer-const", "reject"), ("f2", "prefer-const", "reject")]
+    counted = 0
+    for fix_id, rule, verdict in sent:
+        ledger, previous = stages.remember_verdict(ledger, fix_id, rule, verdict)
+        if previous == verdict:
+            continue
+        counted += 1
+        verdicts[rule] = stages.count_verdict(verdicts.get(rule), verdict, replaces=previous)
+    assert counted == 4
+    assert verdicts == {"prefer-const": {"accepted": 1.0, "rejected": 1.0},
+                        "no-var": {"accepted": 1.0, "rejected": 0.0}}
+
+
+def test_the_verdict_ledger_is_bounded_oldest_first():
+    ledger = None
+    for i in range(5):
+        ledger, _ = stages.remember_verdict(ledger, f"f{i}", "curly", "accept", limit=3)
+    assert ledger is not None and list(ledger) == [f"f{i}\x00curly" for i in (2, 3, 4)]
+    ledger, previous = stages.remember_verdict(ledger, "f3", "curly", "accept", limit=3)
+    assert previous == "accept" and list(ledger)[-1] == "f3\x00curly", "refreshed"
+
+
+def test_fixed_steps_wait_for_verdicts_then_record_the_realised_reward(matcher):
+    from planning import FixPlanner, PendingSteps
+
+    planner = FixPlanner(matcher.rule_names)
+    pending = PendingSteps(planner.record)
+    c = change("var a = 1;\nf(a);\nif (a = = 2) {}\n")
+    encoded = stages.encode_change(c, matcher)
+    planned = stages.plan_change(encoded, matcher, planner=planner)
+    result = stages.fix_change(planned, matcher, planner=planner, pending=pending)
+    fixed_rules = {a["rule"] for a in result.applied}
+    assert {"no-var", "no-spaced-equals"} <= fixed_rules
+    assert c.id in pending, "waiting under the change id (the fix id of its feedback)"
+    recorded = len(planner.replay)  # the steps that fixed nothing: nothing to judge
+    assert pending.judge(c.id, "no-spaced-equals", "reject") == 1
+    assert len(planner.replay) == recorded + 1
+    assert float(planner.replay.get_all().rewards[-1]) == -1.0, "one fix, rejected"
+    assert pending.judge(c.id, "no-spaced-equals", "reject") == 0, "recorded once"
+    for rule in fixed_rules - {"no-spaced-equals"}:
+        assert pending.judge(c.id, rule, "accept") >= 1
+    assert c.id not in pending
