@@ -16,9 +16,10 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 __all__ = ["ALGORITHMS", "TokenError", "Grant", "LOOPBACK_GRANT", "issue_token",
-           "verify_token", "is_loopback"]
+           "verify_token", "is_loopback", "request_token"]
 
 ALGORITHMS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 
@@ -130,3 +131,13 @@ def is_loopback(host: str | None) -> bool:
         return False
     host = host.removeprefix("::ffff:")
     return host == "::1" or host.startswith("127.") or host == "localhost"
+
+
+def request_token(authorization: str | None, target: str) -> str | None:
+    """The token of an HTTP request: ``Authorization: Bearer <token>``, else the ``token``
+    query parameter of ``target`` (browsers cannot set headers on a WebSocket)."""
+    header = authorization or ""
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    tokens = parse_qs(urlsplit(target).query).get("token")
+    return tokens[0] if tokens and tokens[0] else None

@@ -2,8 +2,10 @@
 
 The WebSocket server feeds it plain values (a client connected, a subscribe request, a
 fix read from Kafka) and asks it what to send to whom; it never touches a socket, so it is
-tested with plain values. Frames are rendered to text here, once per fix, because with
-thousands of subscribers the JSON encoding would otherwise dominate.
+tested with plain values. Frames are rendered to text here, once per fix and set of
+matched subscription ids: subscription ids are numbered per client (``s1``, ``s2``, ...),
+so the thousands of clients with one subscription each share one frame object, which the
+server encodes as a WebSocket frame once and writes to all of them.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import operator
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .globs import compile_glob
-from .history import parse_position
 from .protocol import ProtocolError
 
 __all__ = ["ALL_REPOS", "Subscription", "PublishOutcome", "GatewayCore"]
@@ -44,18 +46,14 @@ class Subscription:
         return any(compile_glob(p).match(path) for p in self.paths)
 
 
+_frame_of = operator.itemgetter(2)  # the frame of an outbox item
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _frame_tail(subscription_ids: tuple[str, ...]) -> str:
     """The end of a fix frame: its matched subscriptions (the same for every fix a client
     gets while its subscriptions stay put, so rendered once)."""
     return f'"subscriptions":{json.dumps(list(subscription_ids))}}}'
-
-
-def _at_or_before(position: str, last: tuple[int, int]) -> bool:
-    try:
-        return parse_position(position) <= last
-    except ValueError:
-        return False
 
 
 @dataclass(slots=True)
@@ -67,6 +65,15 @@ class _Client:
     outbox: deque[tuple[str, str, str]] = field(default_factory=deque)
     delivered: int = 0
     overflowed: bool = False
+    # The matched ids of every fix routed to this client when it has one subscription
+    # without path globs (the common case, and then no matching per fix is needed).
+    whole: tuple[str, ...] | None = None
+    held: int = 0  # while above zero, take() hands out nothing (a replay is being read)
+    next_subscription: int = 1
+
+    def reindex(self) -> None:
+        subs = list(self.subscriptions.values())
+        self.whole = (subs[0].id,) if len(subs) == 1 and not subs[0].paths else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +140,12 @@ class GatewayCore:
                                 f"at most {self.max_subscriptions} subscriptions per client")
         for pattern in globs:
             compile_glob(pattern)
-        sub = Subscription(f"s{next(self._ids)}", repo, globs)
+        # Ids are per client: they only name a subscription to its own client, and equal
+        # ids let clients share frames.
+        sub = Subscription(f"s{client.next_subscription}", repo, globs)
+        client.next_subscription += 1
         client.subscriptions[sub.id] = sub
+        client.reindex()
         self._by_repo.setdefault(repo, set()).add(client_id)
         return sub
 
@@ -143,6 +154,7 @@ class GatewayCore:
         sub = client.subscriptions.pop(subscription_id, None)
         if sub is None:
             return False
+        client.reindex()
         self._unindex(sub.repo, client_id, client)
         return True
 
@@ -170,68 +182,93 @@ class GatewayCore:
         ready: list[str] = []
         overflowed: list[str] = []
         head = f'{{"type":"fix","position":{json.dumps(position)},"result":{result_json},'
+        frames: dict[tuple[str, ...], str] = {}  # one frame per set of matched ids
         members = self._by_repo.get(repo)
         everyone = self._by_repo.get(ALL_REPOS) if repo != ALL_REPOS else None
         # A union only when both kinds of subscriber exist: with thousands of subscribers
         # a new set per fix is measurable.
         targets: Iterable[str] = (members | everyone if members and everyone
                                   else members or everyone or ())
+        clients = self._clients
+        limit = self.queue_size
         for client_id in targets:
-            client = self._clients[client_id]
+            client = clients[client_id]
             if client.overflowed:
                 continue
-            matched = tuple([s.id for s in client.subscriptions.values()
-                             if s.matches(repo, path)])
-            if not matched:
-                continue
-            if len(client.outbox) >= self.queue_size:
+            matched = client.whole
+            if matched is None:
+                matched = tuple([s.id for s in client.subscriptions.values()
+                                 if s.matches(repo, path)])
+                if not matched:
+                    continue
+            box = client.outbox
+            if len(box) >= limit:
                 client.overflowed = True
-                client.outbox.clear()
+                box.clear()
                 overflowed.append(client_id)
                 continue
-            client.outbox.append((repo, position, head + _frame_tail(matched)))
+            frame = frames.get(matched)
+            if frame is None:
+                frame = frames[matched] = head + _frame_tail(matched)
+            box.append((repo, position, frame))
             ready.append(client_id)
         return PublishOutcome(tuple(ready), tuple(overflowed))
 
     def replay(self, client_id: str, subscription_id: str,
                entries: list[tuple[str, str]]) -> int:
-        """Queue a resuming subscription's missed fixes ahead of its live ones.
+        """Queue a subscription's fixes from the history ahead of its live ones.
 
-        ``entries`` are ``(position, result_json)`` from the history, oldest first. Live
-        frames of the same repo already queued at or before the last replayed position
-        are dropped, so each fix reaches the client once, in order. Returns the number of
-        replayed frames.
+        ``entries`` are ``(position, result_json)`` from the history, oldest first (for a
+        resume, what came after the client's position; for a ``recent`` request, the last
+        few). Live frames already queued for a fix that is replayed are dropped, so each
+        fix reaches the client once, in order. Returns the number of replayed frames.
         """
         client = self._client(client_id)
         sub = client.subscriptions.get(subscription_id)
         if sub is None:
             raise ProtocolError("unknown_subscription", f"no subscription {subscription_id}")
         frames: list[tuple[str, str, str]] = []
-        last: tuple[int, int] | None = None
+        tail = f'"replayed":true,"subscriptions":{json.dumps([sub.id])}}}'
         for position, result_json in entries:
             result = json.loads(result_json)
-            last = parse_position(position)
-            if not sub.matches(sub.repo if sub.repo != ALL_REPOS else result["repo"],
-                               result["path"]):
+            repo, path = result.get("repo"), result.get("path")
+            if not isinstance(repo, str) or not isinstance(path, str) \
+                    or not sub.matches(repo, path):
                 continue
-            frames.append((sub.repo, position,
-                           f'{{"type":"fix","position":{json.dumps(position)},'
-                           f'"result":{result_json},"replayed":true,'
-                           f'"subscriptions":{json.dumps([sub.id])}}}'))
-        if last is not None:
-            kept = [item for item in client.outbox
-                    if not (item[0] == sub.repo and _at_or_before(item[1], last))]
+            frames.append((repo, position, f'{{"type":"fix","position":{json.dumps(position)},'
+                                           f'"result":{result_json},{tail}'))
+        if frames:
+            replayed = {(repo, position) for repo, position, _ in frames}
+            kept = [item for item in client.outbox if (item[0], item[1]) not in replayed]
             client.outbox = deque(frames + kept)
         return len(frames)
 
-    def take(self, client_id: str, limit: int | None = None) -> list[str]:
-        """Frames waiting for ``client_id``, oldest first, removed from its outbox."""
+    def hold(self, client_id: str) -> None:
+        """Hand ``client_id`` nothing until :meth:`release`: its live fixes wait in its
+        outbox while its history is read, so a replay can still go ahead of them."""
+        self._client(client_id).held += 1
+
+    def release(self, client_id: str) -> bool:
+        """End one :meth:`hold`; whether the client now has frames to send."""
         client = self._clients.get(client_id)
         if client is None:
-            return []
+            return False
+        client.held = max(0, client.held - 1)
+        return not client.held and bool(client.outbox)
+
+    def take(self, client_id: str, limit: int | None = None) -> tuple[str, ...]:
+        """Frames waiting for ``client_id`` (at most ``limit``), oldest first, removed from
+        its outbox. Clients that got the same fixes get equal tuples of the same frame
+        objects, so a caller may encode each distinct tuple once."""
+        client = self._clients.get(client_id)
+        if client is None or client.held:
+            return ()
         box = client.outbox
-        count = len(box) if limit is None else min(limit, len(box))
-        frames = [box.popleft()[2] for _ in range(count)]
+        if limit is None or limit >= len(box):
+            frames = tuple(map(_frame_of, box))
+            box.clear()
+        else:
+            frames = tuple([box.popleft()[2] for _ in range(limit)])
         client.delivered += len(frames)
         return frames
 

@@ -20,7 +20,8 @@ from websockets.http11 import Request, Response
 
 from .metrics import GatewayMetrics
 
-__all__ = ["CONTENT_TYPES", "PROMETHEUS_CONTENT_TYPE", "respond", "static_asset"]
+__all__ = ["CONTENT_TYPES", "PROMETHEUS_CONTENT_TYPE", "needs_access", "refused", "respond",
+           "static_asset"]
 
 #: Content types of the assets the gateway serves; other extensions are not served.
 CONTENT_TYPES = {
@@ -57,6 +58,20 @@ def static_asset(name: str) -> tuple[bytes, str] | None:
     if not asset.is_file():
         return None
     return asset.read_bytes(), content_type
+
+
+def needs_access(path: str) -> bool:
+    """Whether ``path`` serves the gateway's numbers (``/metrics``, ``/api/*``): from other
+    hosts than loopback those need a token (the page and its assets carry no data)."""
+    return path == "/metrics" or path.startswith("/api/")
+
+
+def refused(status: http.HTTPStatus, message: str) -> Response:
+    """A JSON refusal; 401 asks for a bearer token."""
+    body = json.dumps({"error": status.phrase.lower(), "message": message}).encode()
+    extra = ({"WWW-Authenticate": 'Bearer realm="fixstream"'}
+             if status == http.HTTPStatus.UNAUTHORIZED else None)
+    return _reply(status, body, "application/json", extra)
 
 
 def respond(request: Request, metrics: GatewayMetrics,

@@ -93,7 +93,9 @@ PROTOCOL_SCHEMA: dict[str, Any] = {
     "version": PROTOCOL_VERSION,
     "client": {
         "subscribe": {"repo": "string (`*`: every repo)", "paths": "list of globs (optional)",
-                      "since": "position to resume after (optional)"},
+                      "since": "position to resume after (optional)",
+                      "recent": "number of the newest fixes in the history to send first "
+                                "(optional; not with `since`)"},
         "unsubscribe": {"subscription": "string"},
         "change": {"change": "CodeChange"},
         "feedback": {"feedback": "Feedback"},
@@ -102,7 +104,8 @@ PROTOCOL_SCHEMA: dict[str, Any] = {
     "server": {
         "welcome": {"protocol": "int", "client": "string"},
         "ack": {"id": "request id", "subscription|change_id|fix_id": "string"},
-        "fix": {"position": "string", "subscriptions": "list", "result": "FixResult"},
+        "fix": {"position": "string", "subscriptions": "list", "result": "FixResult",
+                "replayed": "true when sent from the history (optional)"},
         "pong": {"id": "request id"},
         "error": {"code": list(ERROR_CODES), "message": "string"},
     },

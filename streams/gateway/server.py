@@ -13,24 +13,31 @@ import http
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions import Extension
+from websockets.extensions.permessage_deflate import (
+    PerMessageDeflate,
+    ServerPerMessageDeflateFactory,
+)
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 
 from ..exceptions import InvalidEvent
 from ..kafka import ensure_topics, max_message_bytes, start_producer
 from ..records import Feedback, parse_change, parse_record
 from ..settings import Settings
-from .auth import LOOPBACK_GRANT, Grant, TokenError, is_loopback, verify_token
+from .auth import LOOPBACK_GRANT, Grant, TokenError, is_loopback, request_token, verify_token
 from .core import ALL_REPOS, GatewayCore
 from .history import HistoryStore, MemoryHistory, RedisHistory, parse_position
+from .http import needs_access, refused
 from .http import respond as http_response
 from .metrics import GatewayMetrics
 from .monitor import MetricsFeed
@@ -49,6 +56,35 @@ log = logging.getLogger("fixstream.gateway")
 #: Close code for a client dropped because its queue filled up (RFC 6455: "try again later").
 CLOSE_TOO_SLOW = 1013
 
+#: Encoded frames kept for clients that get them in a later write (bytes, about).
+_WIRE_CACHE_BYTES = 32 << 20
+
+#: Why a client that is not on loopback is refused by a gateway without a token key.
+NO_KEY = "this gateway has no token key configured and serves loopback clients only"
+
+
+#: permessage-deflate as websockets offers it by default (small windows, little memory), but
+#: without context takeover on the server's side: each message is compressed on its own,
+#: so one compressed frame serves every connection that negotiated the same window.
+_DEFLATE = ServerPerMessageDeflateFactory(
+    server_no_context_takeover=True, server_max_window_bits=12, client_max_window_bits=12,
+    compress_settings={"memLevel": 5})
+
+
+def _shared_deflate(extensions: Sequence[Extension]) -> PerMessageDeflate | None:
+    """The connection's permessage-deflate when its frames do not depend on the connection
+    (no context takeover on our side), else None."""
+    if len(extensions) == 1:
+        deflate = extensions[0]
+        if isinstance(deflate, PerMessageDeflate) and deflate.local_no_context_takeover:
+            return deflate
+    return None
+
+
+def _host(connection: ServerConnection) -> str | None:
+    address = connection.remote_address
+    return str(address[0]) if address else None
+
 
 class GatewayServer:
     """Serve subscribers over WebSocket and feed them from ``fixstream.fixes``."""
@@ -59,8 +95,12 @@ class GatewayServer:
         self.host = settings.gateway_host if host is None else host
         self.port = settings.gateway_port if port is None else port
         self.core = GatewayCore(queue_size=settings.gateway_queue_size)
-        self._wakeups: dict[str, asyncio.Event] = {}
-        self._draining: set[str] = set()  # clients whose writer task holds or sends frames
+        self._flushing: set[str] = set()  # clients past websockets' write limit, being drained
+        self._flushers: set[asyncio.Task[None]] = set()
+        self._held: set[str] = set()  # clients whose frames wait while their history is read
+        # (frame text, window bits or 0) -> its WebSocket frame, shared by clients
+        self._wire: dict[tuple[str, int], bytes] = {}
+        self._wire_bytes = 0
         self._fixes_per_delivery = max(1, min(16, settings.gateway_queue_size // 2))
         self._connections: dict[str, ServerConnection] = {}
         self._server: Server | None = None
@@ -118,6 +158,7 @@ class GatewayServer:
             max_size=settings.gateway_max_message_bytes,
             process_request=self._http,
             ping_interval=20, ping_timeout=20,
+            compression=None, extensions=[_DEFLATE],
         )
         sockets = self._server.sockets
         if sockets:
@@ -136,6 +177,8 @@ class GatewayServer:
             self._server.close()
             await self._server.wait_closed()
         await self._metrics_feed.stop()
+        for flusher in list(self._flushers):
+            flusher.cancel()
         if self._pump is not None:
             self._pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -157,17 +200,10 @@ class GatewayServer:
     def _authenticate(self, connection: ServerConnection, request: Request) -> Grant | str:
         """The client's grant, or why it is refused."""
         if self._token_key is None:
-            host = connection.remote_address[0] if connection.remote_address else None
-            if is_loopback(host):
+            if is_loopback(_host(connection)):
                 return LOOPBACK_GRANT
-            return "this gateway has no token key configured and serves loopback clients only"
-        token: str | None = None
-        header = request.headers.get("Authorization", "")
-        if header.lower().startswith("bearer "):
-            token = header[7:].strip()
-        else:
-            tokens = parse_qs(urlsplit(request.path).query).get("token")
-            token = tokens[0] if tokens else None
+            return NO_KEY
+        token = request_token(request.headers.get("Authorization"), request.path)
         if not token:
             return "a token is required: send `Authorization: Bearer <token>` or ?token=<token>"
         try:
@@ -180,12 +216,16 @@ class GatewayServer:
         if request.headers.get("Upgrade", "").lower() == "websocket" and path in ("/", "/ws"):
             grant = self._authenticate(connection, request)
             if isinstance(grant, str):
-                body = json.dumps({"error": "unauthorized", "message": grant}).encode()
-                return Response(http.HTTPStatus.UNAUTHORIZED.value, "Unauthorized",
-                                Headers({"Content-Type": "application/json",
-                                         "Content-Length": str(len(body))}), body)
+                return refused(http.HTTPStatus.UNAUTHORIZED, grant)
             self._grants[connection] = grant
             return None
+        if needs_access(path) and not is_loopback(_host(connection)):
+            # Any valid token may read the numbers: they are totals, named by rule and
+            # partition, never by repo or file.
+            grant = self._authenticate(connection, request)
+            if isinstance(grant, str):
+                return refused(http.HTTPStatus.FORBIDDEN if grant == NO_KEY
+                               else http.HTTPStatus.UNAUTHORIZED, grant)
         return self._web(request)
 
     # -- HTTP: health, dashboard, metrics (routes in http.py) ------------------------------
@@ -207,26 +247,48 @@ class GatewayServer:
                 log.warning("reading fixes failed (%s); retrying", exc)
                 await asyncio.sleep(1.0)
                 continue
-            # Frames go out every few fixes rather than per fix: a client then gets several
-            # back to back (far cheaper than one per client in turn), and its outbox grows
-            # by at most that many before it is written to.
-            ready: dict[str, None] = {}  # clients with new frames, in routing order
-            routed = 0
+            fixes: list[tuple[str, str, str, str, dict[str, Any]]] = []
             for tp, messages in batches.items():
                 for message in messages:
-                    await self._route(f"{tp.partition}:{message.offset}", message.value, ready)
-                    routed += 1
-                    if routed % self._fixes_per_delivery == 0:
-                        self._deliver(ready)
-                        ready = {}
-            self._deliver(ready)
+                    fix = self._parse(f"{tp.partition}:{message.offset}", message.value)
+                    if fix is not None:
+                        fixes.append(fix)
+            if not fixes:
+                continue
+            # One history round trip for the whole batch.
+            positions = await self._positions([(repo, change_id, text)
+                                               for repo, _, change_id, text, _ in fixes])
+            # Frames go out every few fixes rather than per fix: a client then gets several
+            # in one write (one send() call), and its outbox grows by at most that many
+            # before it is written to. Between those rounds the loop runs other work
+            # (client messages, Kafka fetches, drained sockets).
+            ready: dict[str, None] = {}  # clients with new frames, in routing order
+            for count, ((repo, path, change_id, text, result), position) in enumerate(
+                    zip(fixes, positions, strict=True), 1):
+                self._publish(repo, path, change_id, text, result, position, ready)
+                if count % self._fixes_per_delivery == 0 or count == len(fixes):
+                    self._deliver(ready)
+                    ready = {}
+                    await asyncio.sleep(0)
 
-    async def _position(self, repo: str, change_id: str, text: str) -> str:
-        """The fix's history position; while the store is down, a local one (no waiting)."""
+    @staticmethod
+    def _parse(where: str, value: bytes | None) -> tuple[str, str, str, str,
+                                                          dict[str, Any]] | None:
+        """``(repo, path, change_id, text, result)`` of a fix record, or None (logged)."""
+        try:
+            text = (value or b"").decode("utf-8")
+            result = json.loads(text)
+            return result["repo"], result["path"], result["change_id"], text, result
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+            log.warning("skipped an unreadable record at fixes %s", where)
+            return None
+
+    async def _positions(self, fixes: list[tuple[str, str, str]]) -> list[str]:
+        """The fixes' history positions; while the store is down, local ones (no waiting)."""
         now = time.monotonic()
         if now >= self._history_retry_at:
             try:
-                position = await self.history.append(repo, change_id, text)
+                positions = await self.history.append_many(fixes)
             except Exception as exc:
                 if self._history_retry_at == 0.0:
                     log.warning("history store failed (%s); positions are local and resume "
@@ -236,20 +298,13 @@ class GatewayServer:
                 if self._history_retry_at:
                     log.info("history store recovered")
                     self._history_retry_at = 0.0
-                return position
-        return await self._local_history.append(repo, change_id, text)
+                return positions
+        return await self._local_history.append_many(fixes)
 
     _history_retry_at = 0.0
 
-    async def _route(self, where: str, value: bytes | None, ready: dict[str, None]) -> None:
-        try:
-            text = (value or b"").decode("utf-8")
-            result = json.loads(text)
-            repo, path, change_id = result["repo"], result["path"], result["change_id"]
-        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
-            log.warning("skipped an unreadable record at fixes %s", where)
-            return
-        position = await self._position(repo, change_id, text)
+    def _publish(self, repo: str, path: str, change_id: str, text: str,
+                 result: dict[str, Any], position: str, ready: dict[str, None]) -> None:
         outcome = self.core.publish(repo, path, change_id, text, position)
         if not outcome.duplicate:
             self.metrics.observe_fix(result)
@@ -263,29 +318,104 @@ class GatewayServer:
                     CLOSE_TOO_SLOW, f"too slow: more than {self.core.queue_size} fixes queued"))
 
     def _deliver(self, client_ids: Iterable[str]) -> None:
-        """Send the frames just routed: written at once to clients that keep up, through
-        their writer task for the others.
+        """Write the frames just routed, at once, to every client that keeps up.
 
-        Called every few fixes routed (and at the end of each Kafka batch), so a client
-        gets several frames back to back when fixes come fast. The direct write is what
-        websockets' ``broadcast()`` does: no task switch and no drain per frame and
-        client, which dominate fan-out to thousands. It is taken only while the client's
-        transport holds no unsent bytes and its writer task is idle, so per-client order
-        holds; a client behind is left to its writer, which applies backpressure, and is
-        dropped as too slow once its outbox fills up.
+        This is websockets' broadcast guidance taken one step further: no task, queue or
+        wake-up per client and frame, and each distinct run of frames encoded once (JSON
+        text, compression, WebSocket framing, unmasked as server frames are) and the same
+        bytes written to every client that gets it, in one write. Clients whose transport
+        holds more than websockets' write limit are left to a task that waits for their
+        socket to drain; meanwhile their frames stay in the core's bounded outbox, and a
+        client whose outbox fills up is dropped as too slow.
         """
+        connections = self._connections
+        flushing = self._flushing
+        take = self.core.take
+        # This round's runs of frames as bytes, per compression (0: none, else window bits).
+        encoded: dict[tuple[tuple[str, ...], int], bytes] = {}
         for client_id in client_ids:
-            connection = self._connections.get(client_id)
-            if connection is None:
+            connection = connections.get(client_id)
+            if connection is None or client_id in flushing:
                 continue
-            if client_id not in self._draining \
-                    and not connection.transport.get_write_buffer_size():
-                # At most a writer's batch past backpressure; the rest stays queued.
-                for frame in self.core.take(client_id, limit=16):
-                    broadcast((connection,), frame)
-                if not self.core.pending(client_id):
+            if connection.paused:  # over websockets' write limit until the socket drains
+                self._start_flush(client_id, connection)
+                continue
+            frames = take(client_id)
+            if not frames:
+                continue
+            protocol = connection.protocol
+            if protocol.state is not State.OPEN:
+                continue  # closing: frames sent now would break the closing handshake
+            deflate = None
+            if protocol.extensions:
+                deflate = _shared_deflate(protocol.extensions)
+                if deflate is None:  # compressed with this connection's own context
+                    for frame in frames:
+                        broadcast((connection,), frame)
                     continue
-            self._wakeups[client_id].set()
+            key = (frames, deflate.local_max_window_bits if deflate else 0)
+            data = encoded.get(key)
+            if data is None:
+                data = encoded[key] = self._encode(frames, deflate)
+            try:
+                connection.transport.write(data)
+            except Exception as exc:  # a transport closing under us (uvloop raises)
+                log.debug("write to %s failed: %s", client_id, exc)
+
+    def _write(self, connection: ServerConnection, frames: tuple[str, ...]) -> None:
+        protocol = connection.protocol
+        if protocol.state is not State.OPEN:
+            return
+        deflate = None
+        if protocol.extensions:
+            deflate = _shared_deflate(protocol.extensions)
+            if deflate is None:
+                for frame in frames:
+                    broadcast((connection,), frame)
+                return
+        try:
+            connection.transport.write(self._encode(frames, deflate))
+        except Exception as exc:  # a transport closing under us (uvloop raises)
+            log.debug("write failed: %s", exc)
+
+    def _encode(self, frames: tuple[str, ...], deflate: PerMessageDeflate | None) -> bytes:
+        """The WebSocket frames of ``frames``, back to back; each frame is encoded once
+        (per compression) while it may still be sent to other clients."""
+        wire = self._wire
+        bits = deflate.local_max_window_bits if deflate else 0
+        extensions = [deflate] if deflate else None
+        parts = []
+        for frame in frames:
+            data = wire.get((frame, bits))
+            if data is None:
+                if self._wire_bytes > _WIRE_CACHE_BYTES:  # frames of fixes long delivered
+                    wire.clear()
+                    self._wire_bytes = 0
+                data = wire[frame, bits] = Frame(Opcode.TEXT, frame.encode()).serialize(
+                    mask=False, extensions=extensions)
+                self._wire_bytes += len(data)
+            parts.append(data)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _start_flush(self, client_id: str, connection: ServerConnection) -> None:
+        self._flushing.add(client_id)
+        task = asyncio.create_task(self._flush(client_id, connection))
+        self._flushers.add(task)
+        task.add_done_callback(self._flushers.discard)
+
+    async def _flush(self, client_id: str, connection: ServerConnection) -> None:
+        """Write a client's queued frames as its socket drains (websockets' flow control)."""
+        try:
+            while True:
+                await connection.drain()
+                frames = self.core.take(client_id, limit=64)
+                if not frames:
+                    return
+                self._write(connection, frames)
+        except Exception:  # a broken socket: its session ends and cleans up
+            log.debug("flushing client %s failed", client_id, exc_info=True)
+        finally:
+            self._flushing.discard(client_id)
 
     # -- one client --------------------------------------------------------------------
     async def _session(self, connection: ServerConnection) -> None:
@@ -295,41 +425,27 @@ class GatewayServer:
             return
         client_id = self.core.connect(label=str(connection.remote_address))
         self._grant_of[client_id] = grant
-        wakeup = asyncio.Event()
-        self._wakeups[client_id] = wakeup
         self._connections[client_id] = connection
-        writer = asyncio.create_task(self._write(client_id, connection, wakeup))
         try:
             await connection.send(render("welcome", protocol=PROTOCOL_VERSION, client=client_id))
             async for message in connection:
-                reply = await self._handle(client_id, message)
-                if reply is not None:
-                    await connection.send(reply)
+                try:
+                    reply = await self._handle(client_id, message)
+                    if reply is not None:
+                        await connection.send(reply)
+                finally:
+                    # A subscription read from the history: its frames go after its ack.
+                    if client_id in self._held:
+                        self._held.discard(client_id)
+                        if self.core.release(client_id):
+                            self._deliver((client_id,))
         except ConnectionClosed:
             pass
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-                await writer
             self.core.disconnect(client_id)
             self._grant_of.pop(client_id, None)
-            self._wakeups.pop(client_id, None)
             self._connections.pop(client_id, None)
-
-    async def _write(self, client_id: str, connection: ServerConnection,
-                     wakeup: asyncio.Event) -> None:
-        while True:
-            await wakeup.wait()
-            wakeup.clear()
-            self._draining.add(client_id)
-            try:
-                # Small batches: what is not yet taken stays in the core's bounded outbox,
-                # where a full queue marks the client as too slow.
-                while frames := self.core.take(client_id, limit=16):
-                    for frame in frames:
-                        await connection.send(frame)
-            finally:
-                self._draining.discard(client_id)
+            self._held.discard(client_id)
 
     async def _handle(self, client_id: str, raw: str | bytes) -> str | None:
         request_id = None
@@ -354,6 +470,12 @@ class GatewayServer:
                 if since is not None and (not isinstance(since, str) or repo == ALL_REPOS):
                     raise ProtocolError("bad_request", "`since` is a position string, and "
                                         "needs a single repo")
+                recent = body.get("recent")
+                if recent is not None and (not isinstance(recent, int)
+                                           or isinstance(recent, bool) or recent < 0):
+                    raise ProtocolError("bad_request", "`recent` is a number of fixes")
+                if since is not None and recent is not None:
+                    raise ProtocolError("bad_request", "send `since` or `recent`, not both")
                 if since is not None:
                     try:
                         parse_position(since)
@@ -362,8 +484,14 @@ class GatewayServer:
                 sub = self.core.subscribe(client_id, repo, paths or ())
                 fields: dict[str, Any] = {"subscription": sub.id, "repo": sub.repo,
                                           "paths": list(sub.paths)}
-                if since is not None:
-                    fields.update(await self._resume(client_id, sub.id, repo, since))
+                if since is not None or recent:
+                    # Live fixes wait until the history is read and the ack is sent.
+                    self.core.hold(client_id)
+                    self._held.add(client_id)
+                    if since is not None:
+                        fields.update(await self._resume(client_id, sub.id, repo, since))
+                    else:
+                        fields.update(await self._recent(client_id, sub.id, repo, recent or 0))
                 return render("ack", request_id, **fields)
             if message.type == "unsubscribe":
                 if not self.core.unsubscribe(client_id, str(body.get("subscription"))):
@@ -398,10 +526,18 @@ class GatewayServer:
                               f"{self.settings.gateway_history_size} per repo); "
                               "subscribed from now"}
         count = self.core.replay(client_id, subscription_id, replay.entries)
-        wakeup = self._wakeups.get(client_id)
-        if wakeup is not None and count:
-            wakeup.set()
         return {"resumed": True, "replayed": count}
+
+    async def _recent(self, client_id: str, subscription_id: str, repo: str,
+                      limit: int) -> dict[str, Any]:
+        """Queue the last ``limit`` fixes of the history that match the subscription."""
+        limit = min(limit, self.settings.gateway_history_size)
+        try:
+            entries = await self.history.recent(repo, limit)
+        except Exception as exc:
+            log.warning("history unavailable for the recent fixes of %s: %s", repo, exc)
+            entries = await self._local_history.recent(repo, limit)
+        return {"recent": self.core.replay(client_id, subscription_id, entries)}
 
     async def _submit_change(self, client_id: str, request_id: str | None, change: Any) -> str:
         if not isinstance(change, dict):

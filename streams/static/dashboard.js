@@ -8,6 +8,7 @@
   const CONTEXT_LINES = 3;      // lines around each change in the diff
   const MAX_WHOLE_LINES = 4000; // "whole file" view limit
   const POLL_MS = 1000;
+  const RECENT_FIXES = 200;     // fixes asked from the gateway's history on (re)connect
 
   const params = new URLSearchParams(location.search);
   const token = params.get("token");
@@ -126,7 +127,10 @@
     setSocket("connecting", "connecting");
     socket.addEventListener("open", () => {
       state.retryMs = 500;
-      socket.send(JSON.stringify({ type: "subscribe", id: "dashboard", repo: "*" }));
+      // `recent`: the gateway first sends the last fixes from its history (marked
+      // `replayed`), so a reload shows what was there; `seen` drops the ones we have.
+      socket.send(JSON.stringify({ type: "subscribe", id: "dashboard", repo: "*",
+                                   recent: RECENT_FIXES }));
     });
     socket.addEventListener("message", (event) => {
       let frame;
@@ -153,7 +157,7 @@
 
   function onFrame(frame) {
     if (frame.type === "fix" && frame.result) {
-      onFix(frame.result);
+      onFix(frame.result, frame.replayed === true);
     } else if (frame.type === "ack" && frame.id === "dashboard") {
       setSocket("subscribed", "live");
     } else if (frame.id && state.requests.has(frame.id)) {
@@ -192,11 +196,14 @@
   }
 
   // ---- fixes ------------------------------------------------------------------------
-  function onFix(result) {
+  function onFix(result, replayed) {
     if (!result.change_id || state.seen.has(result.change_id)) return;
     state.seen.add(result.change_id);
     if (state.seen.size > 20000) state.seen = new Set([...state.seen].slice(-10000));
-    result._receivedAt = Date.now();
+    // A fix from the history shows when it was produced, not when this page loaded.
+    result._receivedAt = replayed && result.produced_at
+      ? Math.min(Date.now(), result.produced_at * 1000) : Date.now();
+    result._replayed = replayed;
     const key = fileKey(result.repo, result.path);
     let file = state.files.get(key);
     if (!file) {
@@ -206,8 +213,8 @@
     file.fixes.unshift(result);
     file.fixes.sort((a, b) => b.revision - a.revision || b._receivedAt - a._receivedAt);
     file.fixes.length = Math.min(file.fixes.length, MAX_REVISIONS);
-    file.lastAt = result._receivedAt;
-    state.fresh.add(key);
+    file.lastAt = Math.max(file.lastAt, result._receivedAt);
+    if (!replayed) state.fresh.add(key);
     if (state.files.size > MAX_FILES) {
       const oldest = [...state.files.entries()].sort((a, b) => a[1].lastAt - b[1].lastAt);
       for (const [k] of oldest.slice(0, state.files.size - MAX_FILES)) {
@@ -350,8 +357,10 @@
           h("span", {}, "revision ", h("b", { text: fix.revision })),
           h("span", {}, "language ", h("b", { text: fix.language || "?" })),
           h("span", { title: fix.change_id }, "change ", h("b", { class: "mono", text: String(fix.change_id).slice(0, 12) })),
-          h("span", {}, "delivered ", h("b", { text: fix.produced_at ? fmtMs(Math.max(0, fix._receivedAt - fix.produced_at * 1000)) : "–" }),
-            " after it was produced"),
+          fix._replayed
+            ? h("span", { title: "sent from the gateway's history when this page connected" }, "from ", h("b", { text: "history" }))
+            : h("span", {}, "delivered ", h("b", { text: fix.produced_at ? fmtMs(Math.max(0, fix._receivedAt - fix.produced_at * 1000)) : "–" }),
+              " after it was produced"),
           h("span", { "data-ago": fix._receivedAt, text: ago(fix._receivedAt) })),
         timingBar(fix.timings_ms || {}),
         file.fixes.length > 1 ? h("div", { class: "revs" }, "revisions",

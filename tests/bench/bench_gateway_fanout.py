@@ -4,7 +4,7 @@ Run (Kafka and Redis from ``bash deploy/local/up.sh``):
 ``.venv/bin/python tests/bench/bench_gateway_fanout.py [--connections 100,1000,5000]
 [--history memory,redis] [--deflate off] [--rate 50000] [--seconds 5]
 [--burst-frames 250000] [--payload 1000] [--client-procs 1] [--profile DIR]
-[--variant NAME=DIR]... [--repeat 1]``
+[--variant NAME=DIR[,uvloop]]... [--skip-this] [--repeat 1]``
 
 For each connection count and history store it starts one ``fixstream gateway`` process
 on fresh topics (``FIXSTREAM_REDIS_URL`` set for ``redis``, unset for ``memory``),
@@ -31,7 +31,10 @@ gateway's ``VmRSS`` growth per connection once subscribed; ``RSS MiB`` after the
 ``--profile DIR`` attaches ``py-spy`` to the gateway during each phase and prints where
 its wall time went; py-spy slows it, so profiled numbers are not the table's.
 ``--variant NAME=DIR`` runs each scenario also with the ``streams`` package in DIR
-(say, a copy from before a change) and prints median ratios over ``--repeat`` runs.
+(say, a copy from before a change) and prints median ratios over ``--repeat`` runs;
+``NAME=DIR,uvloop`` runs that gateway on uvloop's event loop instead of asyncio's
+(``.`` is this checkout; ``--skip-this`` leaves out the default ``this`` variant).
+The subscribers use uvloop when it is installed, whatever the gateway's loop.
 """
 
 from __future__ import annotations
@@ -100,12 +103,26 @@ def _busy_cores_seconds() -> float:
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-class Gateway:
-    """``python -m streams.cli gateway`` on its own topics, port and Redis namespace."""
+#: ``fixstream gateway`` on the named event loop (the policy decides what asyncio.run uses).
+_GATEWAY_MAIN = {
+    loop: ("import asyncio, runpy, sys\n"
+           f"{policy}\n"
+           "sys.argv = ['fixstream', 'gateway']\n"
+           "runpy.run_module('streams.cli', run_name='__main__', alter_sys=True)\n")
+    for loop, policy in (
+        ("asyncio", "asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())"),
+        ("uvloop", "import uvloop; asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())"))
+}
 
-    def __init__(self, history: str, queue_size: int, logs: Path, source: Path = REPO) -> None:
+
+class Gateway:
+    """``fixstream gateway`` on its own topics, port and Redis namespace."""
+
+    def __init__(self, history: str, queue_size: int, logs: Path, source: Path = REPO,
+                 loop: str = "asyncio") -> None:
         tag = uuid.uuid4().hex[:8]
         self.source = source  # the folder holding the `streams` package to run
+        self.loop = loop
         self.prefix = f"fxbench{tag}"
         self.port = _free_port()
         self.env = {**os.environ,
@@ -130,7 +147,7 @@ class Gateway:
 
     def start(self) -> None:
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "streams.cli", "gateway"],
+            self.process = subprocess.Popen([sys.executable, "-c", _GATEWAY_MAIN[self.loop]],
                                             env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, cwd=self.source)
         deadline = time.monotonic() + 60
@@ -338,18 +355,22 @@ CATEGORIES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
      (("*", "websockets/protocol.py"), ("*", "websockets/frames.py"))),
     ("websockets send()/broadcast() bookkeeping (context manager, drain)",
      (("*", "websockets/asyncio/connection.py"), ("*", "contextlib.py"))),
-    ("per-client delivery loop (_deliver or writer task, take)",
+    ("encoding frames once (_encode)", (("GatewayServer._encode", "gateway/server.py"),)),
+    # On uvloop transport.write is C code, so its send() time lands in the caller here.
+    ("per-client delivery loop (_deliver, _flush, take)",
      (("GatewayServer._deliver", "gateway/server.py"),
-      ("GatewayServer._write", "gateway/server.py"), ("GatewayCore.take", "gateway/core.py"))),
+      ("GatewayServer._write", "gateway/server.py"), ("GatewayServer._flush", "gateway/server.py"),
+      ("GatewayCore.take", "gateway/core.py"))),
     ("routing: GatewayCore.publish (match, render frame per client)",
      (("GatewayCore.publish", "gateway/core.py"), ("*", "gateway/globs.py"))),
     ("waking writer tasks (Event.set)", (("Event.set", "asyncio/locks.py"),)),
     ("history append", (("*", "gateway/history.py"), ("GatewayServer._position", "server.py"),
-                        ("*", "redis/"))),
+                        ("GatewayServer._positions", "server.py"), ("*", "redis/"))),
     ("JSON parse of the fix + metrics", (("loads", "json/"), ("*", "gateway/metrics.py"))),
     ("Kafka consumer (aiokafka)", (("*", "aiokafka/"), ("*", "kafka/"))),
-    ("routing loop (_route, _consume)", (("GatewayServer._route", "gateway/server.py"),
-                                         ("GatewayServer._consume", "gateway/server.py"))),
+    ("routing loop (_consume, _publish)", (("GatewayServer._route", "gateway/server.py"),
+                                           ("GatewayServer._publish", "gateway/server.py"),
+                                           ("GatewayServer._consume", "gateway/server.py"))),
     ("event loop, task switching", (("*", "asyncio/"),)),
 )
 
@@ -481,6 +502,7 @@ class Options:
     py_spy: str | None
     variant: str = "this"
     source: Path = REPO
+    loop: str = "asyncio"
 
 
 async def _phase(row: Row, gateway: Gateway, fleet: Fleet, publish: Any, options: Options,
@@ -529,7 +551,7 @@ async def scenario(connections: int, history: str, options: Options, logs: Path)
     fixes_per_s = options.rate / connections
     steady = max(1, round(fixes_per_s * options.seconds))
     gateway = Gateway(history, queue_size=max(1000, 2 * burst), logs=logs,
-                      source=options.source)
+                      source=options.source, loop=options.loop)
     publisher = Publisher(f"{gateway.prefix}.fixes", options.payload)
     fleet: Fleet | None = None
     rows: list[Row] = []
@@ -571,7 +593,7 @@ async def scenario(connections: int, history: str, options: Options, logs: Path)
 
 
 # -- the table ----------------------------------------------------------------------------------
-HEADER = (f"{'gw':<4} {'conns':>6} {'history':<7} {'deflate':<7} {'phase':<6} {'fixes':>6} "
+HEADER = (f"{'gw':<8} {'conns':>6} {'history':<7} {'deflate':<7} {'phase':<6} {'fixes':>6} "
           f"{'frames':>9} {'deliv/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'read p50/p99':>13} "
           f"{'routed p50/p99':>14} "
           f"{'gw CPU':>7} {'gw us/fr':>8} "
@@ -587,7 +609,7 @@ def format_row(row: Row) -> str:
     if row.closes:
         notes.append("closed " + ", ".join(f"{code}x{n}" for code, n in row.closes.items()))
     deflate = "on" if row.deflate else "off"
-    return (f"{row.variant:<4} {row.connections:>6} {row.history:<7} {deflate:<7} "
+    return (f"{row.variant:<8} {row.connections:>6} {row.history:<7} {deflate:<7} "
             f"{row.phase:<6} {row.fixes:>6} {row.frames:>9} {row.delivered_per_s:>9.0f} "
             f"{row.p50_ms:>8.1f} {row.p99_ms:>8.1f} "
             f"{f'{row.read_p50_ms:.0f}/{row.read_p99_ms:.0f}':>13} "
@@ -619,11 +641,14 @@ def _numbers(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part]
 
 
-def _variant(text: str) -> tuple[str, Path]:
-    name, sep, folder = text.partition("=")
-    if not sep or not (Path(folder) / "streams").is_dir():
-        raise argparse.ArgumentTypeError("NAME=DIR, where DIR holds a `streams` package")
-    return name, Path(folder).resolve()
+def _variant(text: str) -> tuple[str, Path, str]:
+    name, sep, rest = text.partition("=")
+    folder, _, loop = rest.partition(",")
+    folder = folder or "."
+    if not sep or not (Path(folder) / "streams").is_dir() or loop not in ("", "uvloop"):
+        raise argparse.ArgumentTypeError("NAME=DIR[,uvloop], where DIR holds a `streams` "
+                                         "package")
+    return name, Path(folder).resolve(), loop or "asyncio"
 
 
 def _words(text: str, allowed: Iterable[str]) -> list[str]:
@@ -636,20 +661,20 @@ def _words(text: str, allowed: Iterable[str]) -> list[str]:
 
 async def main_async(args: argparse.Namespace) -> None:
     logs = Path(tempfile.mkdtemp(prefix="fixstream-bench-"))
-    variants = [*args.variant, ("this", REPO)]
+    variants = [*args.variant, *([] if args.skip_this else [("this", REPO, "asyncio")])]
     for deflate in args.deflate:
         for history in args.history:
             for connections in args.connections:
                 runs: list[dict[str, list[Row]]] = []
                 for _ in range(args.repeat):
                     by_variant: dict[str, list[Row]] = {}
-                    for variant, source in variants:
+                    for variant, source, loop in variants:
                         options = Options(
                             rate=args.rate, seconds=args.seconds,
                             burst_frames=args.burst_frames, payload=args.payload,
                             client_procs=args.client_procs, deflate=deflate == "on",
                             profile=args.profile, py_spy=args.py_spy, variant=variant,
-                            source=source)
+                            source=source, loop=loop)
                         rows = await scenario(connections, history, options, logs)
                         by_variant[variant] = rows
                         for row in rows:
@@ -658,11 +683,19 @@ async def main_async(args: argparse.Namespace) -> None:
                                 print(row.profile, flush=True)
                     runs.append(by_variant)
                 base = variants[0][0]
-                for variant, _ in variants[1:]:
+                for variant, _, _ in variants[1:]:
                     for phase in range(len(runs[0][base])):
                         print(format_ratio([r[base][phase] for r in runs],
                                            [r[variant][phase] for r in runs]), flush=True)
     shutil.rmtree(logs, ignore_errors=True)
+
+
+def _fleet_loop() -> str:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
 
 
 def main() -> None:
@@ -690,6 +723,8 @@ def main() -> None:
                              "repeatable")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of every scenario per variant, alternating")
+    parser.add_argument("--skip-this", action="store_true",
+                        help="run only the --variant gateways, not this checkout's")
     args = parser.parse_args()
     if args.profile is not None:
         if not args.py_spy:
@@ -701,7 +736,8 @@ def main() -> None:
     background = _busy_cores_seconds() - busy0
     print(f"open-file limit {limit}; {os.cpu_count()} CPUs, {background:.2f} busy before the run; "
           f"payload {args.payload} B; "
-          f"{args.client_procs} client process(es); kafka {KAFKA}", flush=True)
+          f"{args.client_procs} client process(es) on {_fleet_loop()}; kafka {KAFKA}",
+          flush=True)
     print(HEADER, flush=True)
     asyncio.run(main_async(args))
 

@@ -167,6 +167,17 @@ async def test_dashboard_shows_a_live_fix_and_sends_feedback(stack: Stack):
                 await page.wait_for_timeout(1200)
                 await page.screenshot(path=str(ARTIFACTS / "dashboard-light.png"),
                                       full_page=True)
+
+                # A reload starts from the gateway's history, not from an empty list.
+                await page.reload()
+                await page.wait_for_selector('body[data-socket="subscribed"]', timeout=15000)
+                await page.wait_for_function(
+                    "n => document.querySelectorAll('.fix-row').length >= n",
+                    arg=len(EXTRA) + 2, timeout=5000)
+                await page.wait_for_selector(row, timeout=1000)
+                await page.click(row)
+                await page.wait_for_selector(f'.detail-head[data-change-id="{change_id}"]')
+                assert "from history" in await page.inner_text("#detail .detail-meta")
             finally:
                 await browser.close()
     finally:

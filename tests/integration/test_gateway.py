@@ -129,6 +129,39 @@ async def test_a_client_that_resumes_gets_every_missed_fix_once_in_order(gateway
             assert "no longer in the history" in reply["reason"]
 
 
+async def test_subscribing_with_recent_sends_the_last_fixes_after_the_ack(gateway: Stack):
+    repo = f"h-{uuid.uuid4().hex[:6]}"
+    async with Subscriber(gateway.url) as watcher:
+        await watcher.subscribe(repo)
+        await publish(gateway, [(repo, fix_record(repo, f"p{i}.js")) for i in range(4)])
+        await frames(watcher, 4)  # routed, so in the history
+
+        async with Subscriber(gateway.url) as client:
+            await client.connection.send(json.dumps({"type": "subscribe", "repo": repo,
+                                                     "recent": 3}))
+            ack = json.loads(await client.connection.recv())
+            assert ack["type"] == "ack" and ack["recent"] == 3, "the ack comes first"
+            await publish(gateway, [(repo, fix_record(repo, "live.js"))])
+            got = await frames(client, 4)
+            assert [f["result"]["path"] for f in got] == ["p1.js", "p2.js", "p3.js", "live.js"]
+            assert [f.get("replayed", False) for f in got] == [True, True, True, False]
+            with pytest.raises(TimeoutError):
+                await frames(client, 1, timeout=1.0)
+        await frames(watcher, 1)
+
+        # Every repo, as the dashboard asks on load: the newest fixes of any repo.
+        async with Subscriber(gateway.url) as dashboard:
+            reply = await dashboard.request({"type": "subscribe", "repo": "*", "recent": 2})
+            assert reply["type"] == "ack" and reply["recent"] == 2
+            got = await frames(dashboard, 2)
+            assert [f["result"]["path"] for f in got] == ["p3.js", "live.js"]
+
+        async with Subscriber(gateway.url) as client:
+            for bad in ({"recent": -1}, {"recent": "3"}, {"recent": 2, "since": "1-0"}):
+                reply = await client.request({"type": "subscribe", "repo": repo, **bad})
+                assert reply["type"] == "error" and reply["code"] == "bad_request", bad
+
+
 def _masked_text_frame(text: str) -> bytes:
     payload = text.encode()
     mask = os.urandom(4)

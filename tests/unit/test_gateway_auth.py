@@ -3,7 +3,14 @@ import json
 
 import pytest
 
-from streams.gateway.auth import Grant, TokenError, is_loopback, issue_token, verify_token
+from streams.gateway.auth import (
+    Grant,
+    TokenError,
+    is_loopback,
+    issue_token,
+    request_token,
+    verify_token,
+)
 
 KEY = "test-key-0123456789"
 
@@ -64,3 +71,16 @@ def test_garbage_is_refused(token):
 def test_loopback_detection():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("::ffff:127.0.0.5")
     assert not is_loopback("10.0.0.1") and not is_loopback(None)
+
+
+@pytest.mark.parametrize(("authorization", "target", "expected"), [
+    ("Bearer abc.def.ghi", "/", "abc.def.ghi"),
+    ("bearer  abc ", "/?token=other", "abc"),
+    (None, "/metrics?token=t1&x=2", "t1"),
+    ("Basic dXNlcjpwYXNz", "/?token=t2", "t2"),
+    (None, "/metrics", None),
+    ("Bearer ", "/", None),
+    (None, "/?token=", None),
+])
+def test_request_token(authorization, target, expected):
+    assert request_token(authorization, target) == expected

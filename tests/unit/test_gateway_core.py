@@ -26,7 +26,7 @@ def test_routes_by_repo_and_path_glob():
     assert decoded["subscriptions"] == [sa.id]
     assert decoded["position"] == "0:1"
     assert decoded["result"]["path"] == "src/ui/app.js"
-    assert core.take(b) == [] and core.take(c) == []
+    assert core.take(b) == () and core.take(c) == ()
 
 
 def test_one_frame_per_client_listing_every_matching_subscription():
@@ -195,3 +195,46 @@ def test_replay_of_an_unknown_subscription_is_an_error():
     a = core.connect()
     with pytest.raises(ProtocolError):
         core.replay(a, "s99", [])
+
+
+def test_clients_with_the_same_subscription_ids_share_one_frame_object():
+    core = GatewayCore()
+    a, b, c = core.connect(), core.connect(), core.connect()
+    assert core.subscribe(a, "r").id == core.subscribe(b, "r").id == "s1"
+    core.subscribe(c, "r", ["lib/**"])
+    core.subscribe(c, "r", ["src/**"])  # c matches with its s2 only
+    core.publish("r", "src/a.js", "1", result("r", "src/a.js", "1"), "1-0")
+    [fa], [fb], [fc] = core.take(a), core.take(b), core.take(c)
+    assert fa is fb, "one frame object for every client with the same matched ids"
+    assert json.loads(fc)["subscriptions"] == ["s2"]
+    assert json.loads(fa)["result"] == json.loads(fc)["result"]
+
+
+def test_a_held_client_gets_nothing_until_released_then_everything_in_order():
+    core = GatewayCore()
+    a = core.connect()
+    core.subscribe(a, "r")
+    core.hold(a)
+    core.publish("r", "a.js", "1", result("r", "a.js", "1"), "1-0")
+    assert core.take(a) == () and core.pending(a) == 1
+    assert core.release(a) is True
+    assert [json.loads(f)["position"] for f in core.take(a)] == ["1-0"]
+    assert core.release(a) is False, "an extra release is harmless"
+
+
+def test_recent_fixes_of_every_repo_go_first_without_duplicates():
+    core = GatewayCore()
+    dash = core.connect()
+    sub = core.subscribe(dash, "*", ["src/**"])
+    core.hold(dash)  # the server holds the client while it reads the history
+    core.publish("web", "src/b.js", "b", result("web", "src/b.js", "b"), "5-0")  # live, also read
+    core.publish("api", "src/c.js", "c", result("api", "src/c.js", "c"), "6-0")  # live only
+    recent = [("3-0", result("api", "src/a.js", "a")),
+              ("4-0", result("web", "lib/x.js", "x")),
+              ("5-0", result("web", "src/b.js", "b"))]
+    assert core.replay(dash, sub.id, recent) == 2
+    core.release(dash)
+    frames = [json.loads(f) for f in core.take(dash)]
+    assert [(f["result"]["repo"], f["position"]) for f in frames] == [
+        ("api", "3-0"), ("web", "5-0"), ("api", "6-0")]
+    assert [f.get("replayed", False) for f in frames] == [True, True, False]

@@ -72,3 +72,35 @@ def test_malformed_positions():
     for bad in ("", "12", "a-b", "1-2-3", "-1"):
         with pytest.raises(ValueError):
             parse_position(bad)
+
+
+async def test_a_batch_appends_like_one_by_one_with_repeats_in_the_batch(store):
+    batch = [("r", f"id{n}", fix(n)) for n in range(3)] + [("r", "id1", fix(1))]
+    positions = await store.append_many(batch)
+    assert positions[3] == positions[1], "a change id seen twice keeps its first position"
+    assert [parse_position(p) for p in positions[:3]] == sorted(
+        parse_position(p) for p in positions[:3])
+    assert len(set(positions[:3])) == 3
+    assert await store.append("r", "id2", fix(2)) == positions[2]
+    assert await store.append_many([]) == []
+    assert [p for p, _ in (await store.since("r", positions[0])).entries] == positions[1:3]
+
+
+async def test_a_batch_past_the_history_length_leaves_a_gap_marker(store):
+    positions = await store.append_many([("r", f"id{n}", fix(n)) for n in range(8)])
+    assert (await store.since("r", positions[0])).gap, "five kept: the first three trimmed"
+    replay = await store.since("r", positions[2])
+    assert not replay.gap and [p for p, _ in replay.entries] == positions[3:]
+
+
+async def test_recent_fixes_per_repo_and_over_every_repo(store):
+    assert await store.recent("r", 3) == [] and await store.recent("*", 3) == []
+    positions = await store.append_many([("r" if n % 2 else "q", f"id{n}", fix(n))
+                                         for n in range(6)])
+    assert [p for p, _ in await store.recent("r", 2)] == [positions[3], positions[5]]
+    assert [json.loads(t)["change_id"] for _, t in await store.recent("r", 10)] == [
+        "id1", "id3", "id5"]
+    assert await store.recent("r", 0) == []
+    every = await store.recent("*", 4)
+    assert len(every) == 4
+    assert {json.loads(t)["change_id"] for _, t in every} >= {"id4", "id5"}, "the newest"

@@ -4,8 +4,13 @@ import pytest
 from websockets.datastructures import Headers
 from websockets.http11 import Request
 
-from streams.gateway.http import PROMETHEUS_CONTENT_TYPE, respond, static_asset
+from streams.gateway.auth import issue_token
+from streams.gateway.http import PROMETHEUS_CONTENT_TYPE, needs_access, respond, static_asset
 from streams.gateway.metrics import GatewayMetrics
+from streams.gateway.server import GatewayServer
+from streams.settings import Settings
+
+KEY = "http-test-key-0123456789"
 
 
 def get(path: str, **headers: str):
@@ -75,3 +80,56 @@ def test_health_and_unknown_paths():
     assert response is not None and json.loads(response.body)["status"] == "ok"
     response = get("/nowhere")
     assert response is not None and response.status_code == 404
+
+
+# -- who may read the numbers: /metrics and /api/* ---------------------------------------------
+class _Peer:
+    """What the server reads of a connection during the HTTP part of the handshake."""
+
+    def __init__(self, host: str) -> None:
+        self.remote_address = (host, 40000)
+
+
+def _server(key: str | None) -> GatewayServer:
+    return GatewayServer(Settings(redis_url=None, gateway_token_key=key))  # type: ignore[arg-type]
+
+
+def _status(server: GatewayServer, host: str, path: str, **headers: str) -> int:
+    response = server._http(_Peer(host), Request(path, Headers(headers)))  # type: ignore[arg-type]
+    assert response is not None
+    return response.status_code
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/api/metrics"])
+def test_numbers_need_a_token_off_loopback_when_a_key_is_set(path):
+    server = _server(KEY)
+    good = issue_token(KEY, read=["web"], ttl_s=60)
+    assert _status(server, "127.0.0.1", path) == 200, "loopback scrapes need nothing"
+    assert _status(server, "::1", path) == 200
+    response = server._http(_Peer("10.1.2.3"), Request(path, Headers()))  # type: ignore[arg-type]
+    assert response is not None and response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert _status(server, "10.1.2.3", path, Authorization=f"Bearer {good}") == 200
+    assert _status(server, "10.1.2.3", f"{path}?token={good}") == 200
+    forged = issue_token("another-key", read=["*"])
+    assert _status(server, "10.1.2.3", path, Authorization=f"Bearer {forged}") == 401
+    expired = issue_token(KEY, read=["*"], ttl_s=-60)
+    assert _status(server, "10.1.2.3", path, Authorization=f"Bearer {expired}") == 401
+
+
+def test_without_a_key_the_numbers_answer_loopback_only():
+    server = _server(None)
+    assert _status(server, "127.0.0.1", "/metrics") == 200
+    assert _status(server, "10.1.2.3", "/metrics") == 403
+    assert _status(server, "10.1.2.3", "/api/metrics") == 403
+
+
+@pytest.mark.parametrize("path", ["/", "/static/dashboard.js", "/healthz"])
+def test_the_page_its_assets_and_health_stay_open(path):
+    assert _status(_server(KEY), "10.1.2.3", path) == 200
+
+
+def test_needs_access():
+    assert needs_access("/metrics") and needs_access("/api/metrics") and needs_access("/api/x")
+    assert not needs_access("/") and not needs_access("/static/dashboard.js")
+    assert not needs_access("/healthz") and not needs_access("/metricsx")

@@ -1,0 +1,165 @@
+"""The server's delivery shell with stand-in connections: what gets written, and how often."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+
+from websockets.extensions.permessage_deflate import PerMessageDeflate
+from websockets.protocol import State
+
+from streams.gateway.server import GatewayServer
+from streams.settings import Settings
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+
+class _Protocol:
+    def __init__(self, extensions: list[object] | None = None) -> None:
+        self.state = State.OPEN
+        self.extensions = extensions or []
+
+
+class _Connection:
+    """The parts of a websockets ServerConnection that delivery touches."""
+
+    def __init__(self) -> None:
+        self.transport = _Transport()
+        self.protocol = _Protocol()
+        self.paused = False
+        self._drained = asyncio.Event()
+        self._drained.set()
+
+    def pause(self) -> None:
+        self.paused = True
+        self._drained.clear()
+
+    def resume(self) -> None:
+        self.paused = False
+        self._drained.set()
+
+    async def drain(self) -> None:
+        await self._drained.wait()
+
+
+def _server(**settings: object) -> GatewayServer:
+    return GatewayServer(Settings(redis_url=None, **settings))  # type: ignore[arg-type]
+
+
+def _connect(server: GatewayServer, repo: str = "r") -> tuple[str, _Connection]:
+    client_id = server.core.connect()
+    server.core.subscribe(client_id, repo)
+    connection = _Connection()
+    server._connections[client_id] = connection  # type: ignore[assignment]
+    return client_id, connection
+
+
+def _publish(server: GatewayServer, n: int, ready: dict[str, None], repo: str = "r") -> None:
+    text = json.dumps({"repo": repo, "path": "a.js", "change_id": f"id{n}"})
+    server._publish(repo, "a.js", f"id{n}", text, json.loads(text), f"{n}-0", ready)
+
+
+def _frames(data: bytes) -> list[dict]:
+    """Unmasked server text frames, back to back, decoded."""
+    out, pos = [], 0
+    while pos < len(data):
+        assert data[pos] == 0x81, "FIN + text"
+        length, pos = data[pos + 1], pos + 2
+        if length == 126:
+            length, pos = int.from_bytes(data[pos:pos + 2], "big"), pos + 2
+        out.append(json.loads(data[pos:pos + length]))
+        pos += length
+    return out
+
+
+async def test_every_client_gets_the_same_bytes_in_one_write_per_round():
+    server = _server()
+    (_, ca), (_, cb) = _connect(server), _connect(server)
+    ready: dict[str, None] = {}
+    for n in range(3):
+        _publish(server, n, ready)
+    server._deliver(ready)
+    assert len(ca.transport.writes) == len(cb.transport.writes) == 1, "three fixes, one write"
+    assert ca.transport.writes[0] is cb.transport.writes[0], "encoded once, shared"
+    frames = _frames(ca.transport.writes[0])
+    assert [f["position"] for f in frames] == ["0-0", "1-0", "2-0"]
+    assert all(f["subscriptions"] == ["s1"] for f in frames)
+
+
+async def test_a_client_past_the_write_limit_is_flushed_when_its_socket_drains():
+    server = _server()
+    (_, cf), (slow, cs) = _connect(server), _connect(server)
+    cs.pause()
+    ready: dict[str, None] = {}
+    _publish(server, 1, ready)
+    server._deliver(ready)
+    assert len(cf.transport.writes) == 1 and cs.transport.writes == []
+    ready = {}
+    _publish(server, 2, ready)
+    server._deliver(ready)  # still paused: queued, not written, no second flusher
+    assert len(server._flushers) == 1 and server.core.pending(slow) == 2
+    cs.resume()
+    await asyncio.sleep(0.01)
+    written = b"".join(cs.transport.writes)
+    assert [f["position"] for f in _frames(written)] == ["1-0", "2-0"]
+    assert not server._flushing and not server._flushers
+
+
+async def test_compressed_frames_are_shared_by_connections_with_the_same_window():
+    server = _server()
+    (_, c1), (_, c2), (_, plain) = _connect(server), _connect(server), _connect(server)
+    for connection in (c1, c2):  # what the gateway negotiates: no context takeover on its side
+        connection.protocol = _Protocol([PerMessageDeflate(False, True, 12, 12, {"memLevel": 5})])
+    ready: dict[str, None] = {}
+    _publish(server, 1, ready)
+    _publish(server, 2, ready)
+    server._deliver(ready)
+    [data] = c1.transport.writes
+    assert c2.transport.writes[0] is data, "compressed once for both"
+    pos, texts = 0, []
+    while pos < len(data):
+        assert data[pos] == 0xC1, "FIN + RSV1 (compressed) + text"
+        length = data[pos + 1]
+        texts.append(zlib.decompressobj(-12).decompress(
+            data[pos + 2:pos + 2 + length] + b"\x00\x00\xff\xff"))
+        pos += 2 + length
+    assert [json.loads(t)["position"] for t in texts] == ["1-0", "2-0"]
+    assert [f["position"] for f in _frames(plain.transport.writes[0])] == ["1-0", "2-0"]
+
+
+async def test_closing_connections_get_nothing_and_other_extensions_go_through_websockets(
+        monkeypatch):
+    server = _server()
+    (closing, cc), (_, cd) = _connect(server), _connect(server)
+    cc.protocol.state = State.CLOSING
+    cd.protocol = _Protocol([PerMessageDeflate(False, False, 12, 12)])  # context takeover
+    sent: list[tuple[object, str]] = []
+    monkeypatch.setattr("streams.gateway.server.broadcast",
+                        lambda connections, frame: sent.extend((c, frame) for c in connections))
+    ready: dict[str, None] = {}
+    _publish(server, 1, ready)
+    _publish(server, 2, ready)
+    server._deliver(ready)
+    assert cc.transport.writes == [] and server.core.pending(closing) == 0
+    assert [c for c, _ in sent] == [cd, cd], "per frame, compressed per connection"
+    assert [json.loads(f)["position"] for _, f in sent] == ["1-0", "2-0"]
+
+
+async def test_a_held_client_gets_its_frames_after_release():
+    server = _server()
+    client, connection = _connect(server)
+    server.core.hold(client)
+    ready: dict[str, None] = {}
+    _publish(server, 1, ready)
+    server._deliver(ready)
+    assert connection.transport.writes == []
+    assert server.core.release(client)
+    server._deliver((client,))
+    assert [f["position"] for f in _frames(connection.transport.writes[0])] == ["1-0"]
