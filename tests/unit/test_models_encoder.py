@@ -134,6 +134,41 @@ def test_quantised_path_runs_on_cpu(tiny_model_dir: Path, tiny_encoder: CodeEnco
     assert float(cosine.min()) > 0.95
 
 
+def test_bfloat16_weights_stay_close_to_float32(
+    tiny_model_dir: Path, tiny_encoder: CodeEncoder
+) -> None:
+    half = CodeEncoder(tiny_model_dir, max_length=32, device="cpu", dtype="bfloat16")
+    assert next(half.model.parameters()).dtype == torch.bfloat16
+    assert "dtype='bfloat16'" in repr(half)
+    vectors = half.encode(SNIPPETS)
+    assert vectors.dtype == np.float32 and vectors.shape == (5, 32)
+    cosine = (vectors * tiny_encoder.encode(SNIPPETS)).sum(axis=1)
+    assert float(cosine.min()) > 0.97  # 8-bit mantissa: close, not equal
+
+
+def test_half_precision_checkpoint_loads_as_float32_and_quantises(tmp_path: Path) -> None:
+    """A model saved in float16 (common on the Hub) still runs in float32 and int8."""
+    vocab_file = tmp_path / "vocab.txt"
+    vocab_file.write_text("\n".join(_WORDS) + "\n")
+    config = BertConfig(vocab_size=len(_WORDS), hidden_size=32, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
+    torch.manual_seed(0)
+    BertModel(config).half().save_pretrained(tmp_path)
+    BertTokenizer(vocab=str(vocab_file)).save_pretrained(tmp_path)
+    full = CodeEncoder(tmp_path, max_length=32, device="cpu")
+    assert next(full.model.parameters()).dtype == torch.float32
+    quantized = CodeEncoder(tmp_path, max_length=32, device="cpu", quantize=True)
+    cosine = (full.encode(SNIPPETS) * quantized.encode(SNIPPETS)).sum(axis=1)
+    assert float(cosine.min()) > 0.95
+
+
+def test_dtype_is_checked(tiny_model_dir: Path) -> None:
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        CodeEncoder(tiny_model_dir, device="cpu", dtype="float8")
+    with pytest.raises(ValueError, match="quantize=True needs dtype='float32'"):
+        CodeEncoder(tiny_model_dir, device="cpu", quantize=True, dtype="float16")
+
+
 def test_unnormalised_option(tiny_model_dir: Path) -> None:
     raw = CodeEncoder(tiny_model_dir, device="cpu", normalize=False).encode(SNIPPETS[:2])
     assert not np.allclose(np.linalg.norm(raw, axis=1), 1.0)
