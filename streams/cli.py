@@ -283,17 +283,29 @@ def subscribe(repo: str, paths: tuple[str, ...], url: str | None, access_token: 
 @click.option("--ignore-pattern", "ignore_patterns", multiple=True, metavar="GLOB",
               help="Leave out files and folders matching this glob (repeatable), relative to "
                    "the working folder, as ESLint's: `dist/`, `**/*.min.js`, `!keep/`.")
+@click.option("--no-ignore", "no_ignore", is_flag=True,
+              help="Disregard the config's `ignores` and --ignore-pattern (node_modules and "
+                   ".git stay ignored, as in ESLint 9).")
+@click.option("--no-warn-ignored", "no_warn_ignored", is_flag=True,
+              help="Say nothing about files named on the command line that are ignored "
+                   "(by default each gets a warning, as in ESLint).")
+@click.option("--no-error-on-unmatched-pattern", "allow_unmatched", is_flag=True,
+              help="A folder that is ignored or holds no source file is not an error.")
 def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_run: bool,
         fmt: str, jobs: int, source_type: str | None, ecma_version: str | None,
-        ignore_patterns: tuple[str, ...]) -> None:
+        ignore_patterns: tuple[str, ...], no_ignore: bool, no_warn_ignored: bool,
+        allow_unmatched: bool) -> None:
     """Check files and folders offline (no Kafka), like ESLint.
 
     Rules and options also come from `fixstream.toml` or `[tool.fixstream]` in
     `pyproject.toml` (keys `rules`, `source-type`, `ecma-version`, `ignores`: globs relative
     to that file). Folders are walked as ESLint 9 walks them: leaving out `**/node_modules/`,
-    `.git/`, the config's `ignores` and `--ignore-pattern` globs, nothing else.
+    `.git/`, the config's `ignores` and `--ignore-pattern` globs, nothing else. A file named
+    directly but ignored gets a warning instead of being checked; a folder with nothing to
+    check is an error (exit 2), as in ESLint.
 
-    Exit code: 0 when no problem remains, 1 when some do, 2 on a usage or internal error.
+    Exit code: 0 when no error remains (warnings alone exit 0), 1 when some do, 2 on a
+    usage or internal error.
     """
     from tqdm import tqdm
 
@@ -305,13 +317,16 @@ def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_ru
         config = lint.load_config(Path.cwd())
         rules = lint.parse_rule_flags(rule_flags) if rule_flags else config.rules
         version = lint.parse_ecma_version(ecma_version) if ecma_version else config.ecma_version
-        ignores = lint.ignore_rules(config, ignore_patterns)
-        files = list(lint.discover(paths, ignores))
+        ignores = lint.ignore_rules(config, ignore_patterns, use_ignores=not no_ignore)
+        selection = lint.select_files(paths, ignores, error_on_unmatched=not allow_unmatched)
+        files = selection.files
         with tqdm(total=len(files), unit="file", desc="checking", leave=False,
                   disable=len(files) < 200 or not sys.stderr.isatty()) as bar:
             results = lint.lint_files(files, rules, source_type or config.source_type,
                                       fix=write or dry_run, jobs=jobs, progress=bar.update,
                                       ecma_version=version)
+        if not no_warn_ignored:
+            results += [lint.ignored_result(path) for path in selection.ignored]
     except (lint.UsageError, PatternError) as exc:
         _fail(str(exc))
     except Exception as exc:  # an internal error is exit code 2, as ESLint's

@@ -28,7 +28,9 @@ from .client import SOURCE_SUFFIXES
 
 __all__ = ["DEFAULT_IGNORES", "IgnoreRules", "LintConfig", "UsageError", "load_config",
            "parse_rule_flags", "parse_ecma_version", "default_source_type", "ignore_rules",
-           "discover", "lint_file", "lint_files", "format_stylish", "format_json", "exit_code"]
+           "discover", "select_files", "Selection", "ignored_result", "IGNORED_BY_PATTERN",
+           "IGNORED_NODE_MODULES", "lint_file", "lint_files", "format_stylish", "format_json",
+           "exit_code"]
 
 #: ESLint 9's default ignores, relative to the working folder.
 DEFAULT_IGNORES: tuple[str, ...] = ("**/node_modules/", ".git/")
@@ -254,38 +256,96 @@ def _config_from(section: Mapping[str, Any], path: Path) -> LintConfig:
                       ignores=tuple(ignores), origin=str(path))
 
 
-def ignore_rules(config: LintConfig, patterns: Sequence[str] = (),
+def ignore_rules(config: LintConfig, patterns: Sequence[str] = (), *, use_ignores: bool = True,
                  cwd: Path | None = None) -> IgnoreRules:
     """ESLint 9's ignores, in its order: the defaults (``**/node_modules/``, ``.git/``),
     the config's ``ignores`` (relative to its folder), then ``--ignore-pattern``
-    globs (relative to the working folder); a later ``!glob`` can undo an earlier one."""
+    globs (relative to the working folder); a later ``!glob`` can undo an earlier one.
+    ``use_ignores`` false (``--no-ignore``) keeps only the defaults, as ESLint 9 does."""
     here = Path.cwd() if cwd is None else cwd
     rules = IgnoreRules.of(here, DEFAULT_IGNORES)
+    if not use_ignores:
+        return rules
     if config.base is not None:
         rules += IgnoreRules.of(config.base, config.ignores)
     return rules + IgnoreRules.of(here, patterns)
 
 
-def discover(paths: Sequence[str | Path], ignores: IgnoreRules | None = None) -> Iterator[Path]:
-    """Files to check: files given directly, and source files under folders, leaving
+#: ESLint 9's warnings for a file named on the command line that the ignores leave out.
+IGNORED_BY_PATTERN = ('File ignored because of a matching ignore pattern. Use "--no-ignore" to '
+                      'disable file ignore settings or use "--no-warn-ignored" to suppress this '
+                      'warning.')
+IGNORED_NODE_MODULES = ('File ignored by default because it is located under the node_modules '
+                        'directory. Use ignore pattern "!**/node_modules/" to disable file ignore '
+                        'settings or use "--no-warn-ignored" to suppress this warning.')
+
+
+@dataclass
+class Selection:
+    """What a command line names: the files to check, in order, and the files named
+    directly that the ignores leave out (ESLint warns about those, see :func:`ignored_result`)."""
+
+    files: list[Path] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
+
+
+def select_files(paths: Sequence[str | Path], ignores: IgnoreRules | None = None, *,
+                 error_on_unmatched: bool = True) -> Selection:
+    """The files to check: files given directly, and source files under folders, leaving
     out what ``ignores`` ignores (default: ESLint 9's defaults, ``**/node_modules/``
-    and ``.git/`` of the working folder; build output and dot folders are checked)."""
+    and ``.git/`` of the working folder; build output and dot folders are checked).
+
+    As ESLint 9: a file named directly but ignored goes to :attr:`Selection.ignored`; a
+    folder that is ignored, or holds no source file, is a :class:`UsageError` unless
+    ``error_on_unmatched`` is false (``--no-error-on-unmatched-pattern``).
+    """
     rules = ignore_rules(LintConfig()) if ignores is None else ignores
+    selection = Selection()
     for given in paths:
         path = Path(given)
         if path.is_file():
-            yield path
+            if rules.ignores_within(path, folder=False):
+                selection.ignored.append(path)
+            else:
+                selection.files.append(path)
             continue
         if not path.is_dir():
             raise UsageError(f"no such file or folder: {path}")
         if rules.ignores_within(path, folder=True):
+            if error_on_unmatched:
+                raise UsageError(
+                    f'all of the files in "{given}" are ignored (by the default ignores, the '
+                    "config's `ignores` or --ignore-pattern): remove it from the arguments, or "
+                    "pass --no-error-on-unmatched-pattern")
             continue
+        found = len(selection.files)
         for folder, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not rules.ignores(Path(folder, d), folder=True))
             for name in sorted(files):
                 file = Path(folder, name)
                 if file.suffix in SOURCE_SUFFIXES and not rules.ignores(file, folder=False):
-                    yield file
+                    selection.files.append(file)
+        if error_on_unmatched and len(selection.files) == found:
+            raise UsageError(
+                f'no files matching "{given}" were found (source files end in '
+                f"{', '.join(sorted(SOURCE_SUFFIXES))}); check the path, or pass "
+                "--no-error-on-unmatched-pattern")
+    return selection
+
+
+def discover(paths: Sequence[str | Path], ignores: IgnoreRules | None = None) -> Iterator[Path]:
+    """The files :func:`select_files` would check, ignoring named-but-ignored files and
+    folders without source files (no error)."""
+    yield from select_files(paths, ignores, error_on_unmatched=False).files
+
+
+def ignored_result(path: str | Path) -> FileResult:
+    """ESLint's result for a file named directly but ignored: one warning, no rule."""
+    absolute = _absolute(Path(path))
+    message = (IGNORED_NODE_MODULES if "node_modules" in absolute.parts[:-1]
+               else IGNORED_BY_PATTERN)
+    return FileResult(path=str(absolute), messages=[
+        {"ruleId": None, "fatal": False, "severity": 1, "message": message, "nodeType": None}])
 
 
 def default_source_type(path: str | Path) -> str:
@@ -304,7 +364,11 @@ class FileResult:
 
     @property
     def error_count(self) -> int:
-        return len(self.messages)
+        return sum(1 for m in self.messages if m.get("severity", 2) == 2)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for m in self.messages if m.get("severity") == 1)
 
     @property
     def fixable_count(self) -> int:
@@ -409,7 +473,7 @@ def format_json(results: Sequence[FileResult]) -> str:
             "suppressedMessages": [],
             "errorCount": r.error_count,
             "fatalErrorCount": 1 if r.fatal else 0,
-            "warningCount": 0,
+            "warningCount": r.warning_count,
             "fixableErrorCount": r.fixable_count,
             "fixableWarningCount": 0,
             "usedDeprecatedRules": [],
@@ -425,27 +489,33 @@ def format_stylish(results: Sequence[FileResult], color: bool = True) -> str:
     def style(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
+    def plural(count: int, word: str) -> str:
+        return f"{count} {word}{'s' if count != 1 else ''}"
+
     lines: list[str] = []
-    total = fixable = 0
+    errors = warnings = fixable = 0
     for r in results:
         if not r.messages:
             continue
         lines.append(style(r.path, "4"))
         for m in r.messages:
-            where = f"{m['line']}:{m['column']}"
-            lines.append(f"  {where:<8} {style('error', '31')}  {m['message']}  "
+            where = f"{m.get('line', 0)}:{m.get('column', 0)}"
+            kind = style("error", "31") if m.get("severity", 2) == 2 else style("warning", "33")
+            lines.append(f"  {where:<8} {kind}  {m['message']}  "
                          f"{style(m['ruleId'] or '', '2')}")
         lines.append("")
-        total += r.error_count
+        errors += r.error_count
+        warnings += r.warning_count
         fixable += r.fixable_count
-    if total:
-        summary = f"✖ {total} problem{'s' if total != 1 else ''}"
+    if errors or warnings:
+        summary = (f"✖ {plural(errors + warnings, 'problem')} ({plural(errors, 'error')}, "
+                   f"{plural(warnings, 'warning')})")
         if fixable:
             summary += f"\n  {fixable} fixable with the `--fix` option"
-        lines.append(style(summary, "1;31"))
+        lines.append(style(summary, "1;31" if errors else "1;33"))
     return "\n".join(lines)
 
 
 def exit_code(results: Sequence[FileResult]) -> int:
-    """ESLint's: 0 when no problem remains, 1 when some do."""
-    return 1 if any(r.messages for r in results) else 0
+    """ESLint's: 1 when an error remains, else 0 (warnings alone exit 0)."""
+    return 1 if any(r.error_count for r in results) else 0

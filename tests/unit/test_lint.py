@@ -249,3 +249,49 @@ def test_ignore_rules_without_io():
     assert not rules.ignores(base / "keep.log.js", folder=False)
     assert not rules.ignores(base / "sub" / "a.log.js", folder=False)
     assert not rules.ignores(Path("/elsewhere/build"), folder=True), "outside the base"
+
+
+# Files named directly and folders with nothing to check, as eslint 9.39 answers them
+# (checked on the same layout: warnings with exit 0, or exit 2 for a folder).
+def test_a_named_file_that_is_ignored_gets_eslints_warning(project: Path):
+    result = run("--format", "json", "--rule", "eqeqeq", "--ignore-pattern", "src/typo.js",
+                 "src/typo.js", "node_modules/dep/x.js")
+    assert result.exit_code == 0, result.output  # warnings alone
+    entries = {Path(e["filePath"]).name: e for e in json.loads(result.output)}
+    assert entries["typo.js"]["messages"] == [
+        {"ruleId": None, "fatal": False, "severity": 1, "message": lint.IGNORED_BY_PATTERN,
+         "nodeType": None}]
+    assert (entries["typo.js"]["errorCount"], entries["typo.js"]["warningCount"]) == (0, 1)
+    assert entries["x.js"]["messages"][0]["message"] == lint.IGNORED_NODE_MODULES
+    assert "!**/node_modules/" in lint.IGNORED_NODE_MODULES
+
+
+def test_ignored_warning_in_stylish(project: Path):
+    result = run("--ignore-pattern", "src/a.js", "--rule", "no-spaced-equals",
+                 "src/a.js", "src/typo.js")
+    assert result.exit_code == 1, result.output  # the typo is an error
+    assert "0:0" in result.output and "warning" in result.output
+    assert "2 problems (1 error, 1 warning)" in result.output
+
+
+def test_no_warn_ignored_and_no_ignore(project: Path):
+    result = run("--format", "json", "--no-warn-ignored", "--ignore-pattern", "src/a.js",
+                 "src/a.js")
+    assert (result.exit_code, json.loads(result.output)) == (0, [])
+    result = run("--format", "json", "--rule", "prefer-const", "--no-ignore",
+                 "--ignore-pattern", "src/a.js", "src/a.js", "node_modules/dep/x.js")
+    entries = {Path(e["filePath"]).name: e for e in json.loads(result.output)}
+    assert entries["a.js"]["messages"][0]["ruleId"] == "prefer-const", "checked after all"
+    assert entries["x.js"]["messages"][0]["message"] == lint.IGNORED_NODE_MODULES, \
+        "--no-ignore keeps the default ignores, as ESLint 9"
+
+
+def test_a_folder_with_nothing_to_check_exits_2(project: Path):
+    (project / "empty").mkdir()
+    for folder in ("node_modules", "empty"):
+        result = run(folder)
+        assert result.exit_code == 2, result.output
+        assert "--no-error-on-unmatched-pattern" in result.output
+        assert run("--no-error-on-unmatched-pattern", folder).exit_code == 0
+    assert "are ignored" in run("node_modules").output
+    assert "no files matching" in run("empty").output
