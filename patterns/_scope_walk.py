@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from tree_sitter import Language, Node
 
@@ -160,8 +160,9 @@ class _Analyzer:
         else:
             self.program_scope = self.global_scope
         self.stack: list[_Task] = []
-        # What visiting each kind does, and the kinds whose visit does nothing.
-        self.actions, self.inert = _actions(source.tree.language, source.language)
+        # What visiting each kind does, the kinds whose visit does nothing, and
+        # the grammar's ids of the fields and kinds the hot paths look at.
+        self.actions, self.inert, self.fields = _actions(source.tree.language, source.language)
 
     # -- helpers
 
@@ -233,6 +234,9 @@ class _Analyzer:
         inert = self.inert
         data = self.data
         references = self.references
+        fields = self.fields
+        object_field, key_field, value_field = fields.object, fields.key, fields.value
+        computed_keys = fields.computed_keys
         while stack:
             op, node, scope, arg, uncertain = stack.pop()
             if op == _DECLARE:
@@ -270,6 +274,25 @@ class _Analyzer:
                         ref = Reference(node, name, scope, True, uncertain, False)
                         references.append(ref)
                         scope.references.append(ref)
+                elif action is _MEMBER:
+                    # Only the object holds references (the property is a name): it
+                    # is visited right away, as pushing it and popping it next would.
+                    part = node.child_by_field_id(object_field)
+                    if part is not None:
+                        node = part
+                        continue
+                elif action is _PAIR:
+                    # A key holds references only when computed; the value is next.
+                    key = node.child_by_field_id(key_field)
+                    part = node.child_by_field_id(value_field)
+                    if key is not None and key.kind_id in computed_keys:
+                        if part is not None:
+                            stack.append((_VISIT, part, scope, None, uncertain))
+                        node = key
+                        continue
+                    if part is not None:
+                        node = part
+                        continue
                 elif not isinstance(action, str):  # a handler (not _SKIP)
                     action(self, node, scope, uncertain)
                 break
@@ -517,21 +540,6 @@ class _Analyzer:
         if argument is not None:
             self._push([(_ASSIGN, argument, scope, True, uncertain)])
 
-    def _member(self, node: Node, scope: Scope, uncertain: bool) -> None:
-        obj = node.child_by_field_name("object")
-        if obj is not None:
-            self._push([(_VISIT, obj, scope, None, uncertain)])
-
-    def _pair(self, node: Node, scope: Scope, uncertain: bool) -> None:
-        tasks: list[_Task] = []
-        key = node.child_by_field_name("key")
-        if key is not None and key.type == "computed_property_name":
-            tasks.append((_VISIT, key, scope, None, uncertain))
-        value = node.child_by_field_name("value")
-        if value is not None:
-            tasks.append((_VISIT, value, scope, None, uncertain))
-        self._push(tasks)
-
     def _import(self, node: Node, scope: Scope, uncertain: bool) -> None:
         binding = _Binding("import", scope, False, node)
         for child in _named(node):
@@ -690,8 +698,6 @@ _HANDLERS = {
     "assignment_expression": _Analyzer._assignment,
     "augmented_assignment_expression": _Analyzer._assignment,
     "update_expression": _Analyzer._update,
-    "member_expression": _Analyzer._member,
-    "pair": _Analyzer._pair,
     "import_statement": _Analyzer._import,
     "export_statement": _Analyzer._export,
     "jsx_opening_element": _Analyzer._jsx_element,
@@ -711,34 +717,69 @@ _HANDLERS = {
 _SKIP: Final = "skip"
 _REFERENCE: Final = "reference"
 _ERROR: Final = "error"
+_MEMBER: Final = "member"  # visit the object only
+_PAIR: Final = "pair"  # visit a computed key, then the value
 _Action = Callable[["_Analyzer", Node, Scope, bool], None] | str
 _ERROR_KIND_ID: Final = 0xFFFF  # tree-sitter's ts_builtin_sym_error
-_ACTIONS: dict[str, tuple[dict[int, _Action], frozenset[int]]] = {}
+
+
+class _Grammar(NamedTuple):
+    """A grammar's ids for what the walk's hot paths look at (ids differ per grammar)."""
+
+    object: int  # field ids
+    key: int
+    value: int
+    computed_keys: frozenset[int]  # kind ids of computed_property_name
+
+
+_ACTIONS: dict[str, tuple[dict[int, _Action], frozenset[int], _Grammar]] = {}
 _ACTIONS_LOCK = threading.Lock()
 
 
-def _actions(language: Language, language_name: str) -> tuple[dict[int, _Action], frozenset[int]]:
+def _actions(
+    language: Language, language_name: str
+) -> tuple[dict[int, _Action], frozenset[int], _Grammar]:
     """The visit actions of a grammar's kind ids (kind ids differ per grammar),
-    and the ids of the kinds to skip."""
+    the ids of the kinds to skip, and the ids the walk compares with."""
     actions = _ACTIONS.get(language_name)
     if actions is None:
         table: dict[int, _Action] = {_ERROR_KIND_ID: _ERROR}
+        computed_keys = set()
         for kind_id in range(language.node_kind_count):
             kind = language.node_kind_for_id(kind_id)
             if kind is None:
                 continue
+            if kind == "computed_property_name":
+                computed_keys.add(kind_id)
             if kind in _INERT:
                 table[kind_id] = _SKIP
             elif kind in _IDENTIFIERS:
                 table[kind_id] = _REFERENCE
+            elif kind == "member_expression":
+                table[kind_id] = _MEMBER
+            elif kind == "pair":
+                table[kind_id] = _PAIR
             elif kind in _HANDLERS:
                 table[kind_id] = _HANDLERS[kind]
             elif kind == "ERROR":
                 table[kind_id] = _ERROR
         inert = frozenset(kind_id for kind_id, action in table.items() if action is _SKIP)
+        grammar = _Grammar(
+            _field_id(language, "object"),
+            _field_id(language, "key"),
+            _field_id(language, "value"),
+            frozenset(computed_keys),
+        )
         with _ACTIONS_LOCK:
-            actions = _ACTIONS.setdefault(language_name, (table, inert))
+            actions = _ACTIONS.setdefault(language_name, (table, inert, grammar))
     return actions
+
+
+def _field_id(language: Language, name: str) -> int:
+    field_id = language.field_id_for_name(name)
+    if field_id is None:
+        raise RuntimeError(f"the {name!r} field is missing from the grammar")
+    return field_id
 
 
 def build_scopes(source: ParsedSource, source_type: SourceType) -> ScopeManager:

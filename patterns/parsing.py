@@ -20,6 +20,7 @@ import tree_sitter
 import tree_sitter_javascript
 import tree_sitter_typescript
 
+from ._let_repair import repair_let_gaps
 from ._node_index import NodeIndex
 from .exceptions import ParseFailure, ParseTimeout, UnsupportedLanguage
 
@@ -226,7 +227,7 @@ class _WideCharacters:
     bisection over the runs.
     """
 
-    __slots__ = ("byte_ends", "byte_starts", "char_starts", "lengths", "runs", "shifts")
+    __slots__ = ("byte_ends", "byte_starts", "char_starts", "lengths", "runs", "shifts", "texts")
 
     def __init__(self, text: str) -> None:
         self.char_starts: list[int] = []  # character offset where each run starts
@@ -235,8 +236,10 @@ class _WideCharacters:
         self.byte_ends: list[int] = []  # byte offset just after each run
         self.shifts: list[int] = [0]  # extra bytes before run i (i = 0..n), cumulative
         # Per run: the byte offset of each character within the run; None when
-        # every character takes two bytes (Latin, Greek, Cyrillic...).
+        # every character takes two bytes (Latin, Greek, Cyrillic...). Built on
+        # the first conversion that lands inside the run (see _widths).
         self.runs: list[list[int] | None] = []
+        self.texts: list[str | None] = []  # a run whose offsets are still to build
         shift = 0
         for match in _NON_ASCII.finditer(text):
             run = match.group()
@@ -245,13 +248,19 @@ class _WideCharacters:
             self.char_starts.append(start)
             self.lengths.append(len(run))
             self.byte_starts.append(start + shift)
-            if size == 2 * len(run):
-                self.runs.append(None)
-            else:
-                self.runs.append(list(accumulate((_utf8_width(ch) for ch in run[:-1]), initial=0)))
+            self.runs.append(None)
+            self.texts.append(None if size == 2 * len(run) else run)
             shift += size - len(run)
             self.byte_ends.append(start + shift + len(run))
             self.shifts.append(shift)
+
+    def _widths(self, index: int) -> list[int] | None:
+        """The byte offsets of run ``index``'s characters (None: two bytes each)."""
+        run = self.texts[index]
+        if run is not None:
+            self.runs[index] = list(accumulate((_utf8_width(ch) for ch in run[:-1]), initial=0))
+            self.texts[index] = None
+        return self.runs[index]
 
     def char_offset(self, byte_offset: int, length: int) -> int:
         if byte_offset < 0:
@@ -259,7 +268,7 @@ class _WideCharacters:
         index = bisect_right(self.byte_starts, byte_offset) - 1
         if index >= 0 and byte_offset < self.byte_ends[index]:
             inside = byte_offset - self.byte_starts[index]
-            widths = self.runs[index]
+            widths = self._widths(index)
             step = inside // 2 if widths is None else bisect_right(widths, inside) - 1
             return self.char_starts[index] + step
         return min(byte_offset - self.shifts[index + 1], length)
@@ -273,7 +282,7 @@ class _WideCharacters:
         if index >= 0:
             inside = char_offset - self.char_starts[index]
             if inside < self.lengths[index]:
-                widths = self.runs[index]
+                widths = self._widths(index)
                 return self.byte_starts[index] + (2 * inside if widths is None else widths[inside])
         return char_offset + self.shifts[index + 1]
 
@@ -323,12 +332,40 @@ def parse(
     raises :class:`~patterns.exceptions.ParseTimeout` when it runs out.
     ``old_tree``: the tree of the previous text, already ``edit``-ed to match
     ``code``, for an incremental parse (see :mod:`patterns.incremental`).
+    A ``let`` declaration that tree-sitter misreads because of a line break after
+    ``let`` is read as ESLint reads it (see :mod:`patterns._let_repair`).
     """
     lang = normalize_language(language)
     data = code.encode("utf-8", "surrogatepass")
     limit = parse_time_limit(len(data)) if time_limit is None else time_limit
     deadline = time.monotonic() + limit
     parser = _parser(lang)
+    try:
+        tree = _run_parser(parser, data, deadline, old_tree)
+        tree = repair_let_gaps(data, tree, lambda copy: _run_parser(parser, copy, deadline))
+    except ValueError:
+        parser.reset()  # a cancelled parser would otherwise resume this parse
+        raise ParseTimeout(
+            f"tree-sitter could not parse this {lang} source within {limit:.1f}s; "
+            "it is probably badly broken"
+        ) from None
+    except _NoTree:
+        raise ParseFailure(f"tree-sitter returned no tree for a {lang} source") from None
+    return ParsedSource(code, lang, data, tree)
+
+
+class _NoTree(Exception):
+    """tree-sitter returned no tree."""
+
+
+def _run_parser(
+    parser: tree_sitter.Parser,
+    data: bytes,
+    deadline: float,
+    old_tree: tree_sitter.Tree | None = None,
+) -> tree_sitter.Tree:
+    """One tree-sitter parse of ``data``; raises ValueError when ``deadline``
+    (``time.monotonic``) passes, :class:`_NoTree` when no tree comes back."""
 
     def read(offset: int, _point: tree_sitter.Point) -> bytes:
         return data[offset : offset + _CHUNK]
@@ -336,20 +373,13 @@ def parse(
     def give_up(_offset: int, _has_error: bool) -> bool:
         return time.monotonic() > deadline
 
-    try:
-        if old_tree is None:  # tree-sitter takes no None for old_tree
-            tree = parser.parse(read, progress_callback=give_up)
-        else:
-            tree = parser.parse(read, old_tree=old_tree, progress_callback=give_up)
-    except ValueError:
-        parser.reset()  # a cancelled parser would otherwise resume this parse
-        raise ParseTimeout(
-            f"tree-sitter could not parse this {lang} source within {limit:.1f}s; "
-            "it is probably badly broken"
-        ) from None
+    if old_tree is None:  # tree-sitter takes no None for old_tree
+        tree = parser.parse(read, progress_callback=give_up)
+    else:
+        tree = parser.parse(read, old_tree=old_tree, progress_callback=give_up)
     if tree is None:
-        raise ParseFailure(f"tree-sitter returned no tree for a {lang} source")
-    return ParsedSource(code, lang, data, tree)
+        raise _NoTree
+    return tree
 
 
 def has_syntax_errors(tree: tree_sitter.Tree | ParsedSource) -> bool:

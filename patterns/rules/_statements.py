@@ -8,6 +8,9 @@ module bodies are not statement lists. Offsets here are byte offsets.
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from string import ascii_letters, digits
 from typing import Final
 
 from tree_sitter import Node
@@ -22,6 +25,7 @@ __all__ = [
     "find_nodes",
     "first_token",
     "function_range",
+    "has_word",
     "is_statement_list",
     "last_token",
     "line_break_between",
@@ -46,6 +50,23 @@ ATOMIC_TOKENS: Final = frozenset({"string", "regex", "template_string", "jsx_tex
 # A statement_block owned by one of these is a TypeScript module body.
 _MODULE_BODY_OWNERS: Final = frozenset({"internal_module", "module", "ambient_declaration"})
 _LINE_BREAKS: Final = (b"\n", b"\r", "\u2028".encode(), "\u2029".encode())
+_NAME_BYTES: Final = frozenset(f"{ascii_letters}{digits}_$".encode())
+
+
+@cache
+def _word_pattern(word: bytes) -> re.Pattern[bytes]:
+    # The word first, so that the scan is a fast substring search; the byte
+    # before is checked apart.
+    return re.compile(re.escape(word) + rb"(?![\w$])")
+
+
+def has_word(data: bytes, word: bytes) -> bool:
+    """Whether ``word`` stands in ``data`` with no ASCII name character (or ``$``)
+    on either side: a cheap, safe test that source text may hold a keyword."""
+    return any(
+        match.start() == 0 or data[match.start() - 1] not in _NAME_BYTES
+        for match in _word_pattern(word).finditer(data)
+    )
 
 
 def named(node: Node) -> list[Node]:

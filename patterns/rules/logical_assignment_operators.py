@@ -203,6 +203,9 @@ class _Check:
 
     def logical(self, node: Node) -> Problem | None:
         source = self.source
+        token = node.child_by_field_name("operator")
+        if token is None or token.type not in _LOGICAL:
+            return None  # the common case, settled before looking at the operands
         parts = _parts(node, source)
         if parts is None or parts[1] not in _LOGICAL:
             return None

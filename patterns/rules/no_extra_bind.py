@@ -68,6 +68,10 @@ class NoExtraBind(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         source = ctx.source
+        # The property read is `bind` as a name or a static string, whose text
+        # then holds the word or an escape.
+        if b"bind" not in source.data and b"\\" not in source.data:
+            return
         for call in source.nodes_of("call_expression"):
             callee_field = call.child_by_field_name("function")
             if callee_field is None:

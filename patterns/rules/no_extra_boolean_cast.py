@@ -150,7 +150,12 @@ class _Check:
         self.fixable = not ctx.source.has_errors
 
     def run(self) -> Iterator[Problem]:
-        for node in self.ctx.source.nodes_of("unary_expression", "call_expression"):
+        # A call is a cast only where the callee's text is `Boolean`.
+        if b"Boolean" in self.data:
+            kinds: tuple[str, ...] = ("unary_expression", "call_expression")
+        else:
+            kinds = ("unary_expression",)
+        for node in self.ctx.source.nodes_of(*kinds):
             if node.type == "unary_expression":
                 problem = self.check_negation(node)
             else:

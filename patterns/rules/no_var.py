@@ -23,7 +23,7 @@ from tree_sitter import Node
 from ..rule import Rule, RuleContext
 from ..scope import Declaration, Scope, Variable
 from ..types import Problem
-from ._statements import FUNCTIONS, is_statement_list
+from ._statements import FUNCTIONS, has_word, is_statement_list
 
 __all__ = ["NoVar"]
 
@@ -112,7 +112,7 @@ class NoVar(Rule):
     version: ClassVar[int] = 1
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
-        if b"var" not in ctx.source.data:  # no `var` keyword: no scope analysis needed
+        if not has_word(ctx.source.data, b"var"):  # no `var` keyword: no scope analysis
             return
         scopes = ctx.scopes()
         fixable = not ctx.source.has_errors

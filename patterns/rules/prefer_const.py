@@ -10,16 +10,12 @@ Declarations that hold or sit inside a syntax error are left alone, and on a
 source with syntax errors problems are reported without fixes.
 
 ``let``, a line break (and maybe comments), then a binding is one declaration
-for ESLint, as the language says, but tree-sitter's grammar reads it as an
-expression statement ``let`` followed by an assignment. Where that happens the
-rule looks at a copy of the source with the gap after ``let`` blanked out (the
-same bytes at the same offsets, so problems and fixes still point into the real
-text, and the fix keeps the comments).
+for ESLint; :func:`patterns.parsing.parse` gives the rule that reading (see
+:mod:`patterns._let_repair`), and the fix keeps the comments of the real text.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
@@ -28,19 +24,15 @@ from tree_sitter import Node
 
 from ..directives import exported_names
 from ..exceptions import InvalidRuleOptions
-from ..parsing import ParsedSource, parse
 from ..rule import Rule, RuleContext
 from ..scope import (
     Declaration,
     Reference,
     Scope,
-    ScopeManager,
-    SourceType,
     Variable,
-    analyze_scopes,
 )
 from ..types import Problem, TextEdit
-from ._statements import is_statement_list, line_break_between, token_after
+from ._statements import has_word
 
 __all__ = ["PreferConst"]
 
@@ -60,13 +52,6 @@ _PATTERN_PARTS: Final = frozenset(
 _ASSIGNMENTS: Final = frozenset({"assignment_expression", "augmented_assignment_expression"})
 _STATEMENT_LISTS: Final = frozenset({"program", "statement_block", "switch_case", "switch_default"})
 _MODULE_BODIES: Final = frozenset({"internal_module", "module"})
-# `let` with a line break or a comment after it: maybe a declaration tree-sitter misreads.
-_LET_BEFORE_GAP: Final = re.compile(
-    rb"(?<![\w$.])let(?=(?:[ \t\f\v]|\xc2\xa0|\xef\xbb\xbf)*"  # spaces, NBSP, BOM
-    rb"(?:[\r\n]|\xe2\x80[\xa8\xa9]|/[/*]))"  # then a line break (LS, PS too) or a comment
-)
-# What may follow: a name (in TypeScript `x: T` reads as a label), an object pattern.
-_BINDING_STARTS: Final = frozenset({"identifier", "statement_identifier", "{"})
 
 
 class _Undefined:
@@ -216,65 +201,6 @@ def _inside_error(node: Node) -> bool:
     return False
 
 
-def _misread_let_gaps(source: ParsedSource) -> list[tuple[int, int]]:
-    """Byte ranges between a ``let`` and its binding that tree-sitter took for
-    the end of a statement ``let`` (the binding then reads as an assignment)."""
-    gaps: list[tuple[int, int]] = []
-    data = source.data
-    root = source.tree.root_node
-    for match in _LET_BEFORE_GAP.finditer(data):
-        keyword = root.descendant_for_byte_range(match.start(), match.end())
-        if (
-            keyword is None
-            or keyword.type != "identifier"
-            or (keyword.start_byte, keyword.end_byte) != match.span()
-        ):
-            continue
-        statement = keyword.parent
-        if (
-            statement is None
-            or statement.type != "expression_statement"
-            or statement.parent is None
-            or not is_statement_list(statement.parent)
-            or any(child.type not in ("identifier", "comment") for child in statement.children)
-        ):
-            continue  # only a statement list may hold a declaration
-        following = token_after(keyword)
-        if (
-            following is not None
-            and following.type in _BINDING_STARTS
-            and line_break_between(data, keyword.end_byte, following.start_byte)
-        ):
-            gaps.append((keyword.end_byte, following.start_byte))
-    return gaps
-
-
-def _declaration_view(
-    source: ParsedSource, source_type: SourceType
-) -> tuple[ParsedSource, ScopeManager | None]:
-    """The source to analyse, with its scopes (None: those of ``ctx``).
-
-    A copy with the gaps of misread ``let`` declarations blanked when that
-    makes each of them a declaration without adding syntax errors.
-    """
-    gaps = _misread_let_gaps(source)
-    if not gaps:
-        return source, None
-    data = bytearray(source.data)
-    for start, end in gaps:
-        data[start:end] = b" " * (end - start)
-    repaired = parse(bytes(data).decode("utf-8", "surrogatepass"), source.language)
-    if repaired.has_errors and not source.has_errors:
-        return source, None
-    root = repaired.tree.root_node
-    for start, _ in gaps:
-        keyword = root.descendant_for_byte_range(start - 3, start)
-        parent = keyword.parent if keyword is not None else None
-        if parent is None or parent.type != "lexical_declaration":
-            return source, None
-    return repaired, analyze_scopes(repaired, source_type)
-
-
 def _is_outer_variable(name: str, scope: Scope) -> bool:
     if any(r.resolved is not None and r.resolved.name == name for r in scope.through):
         return True
@@ -302,6 +228,8 @@ class PreferConst(Rule):
             raise InvalidRuleOptions(self.name, "ignoreReadBeforeAssign must be a boolean")
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
+        if not has_word(ctx.source.data, b"let"):
+            return iter(())  # no `let` declaration, and no scope analysis asked for
         return _Check(ctx).run()
 
 
@@ -313,9 +241,7 @@ class _Check:
         opts = ctx.options[0]
         self.match_any = opts["destructuring"] != "all"
         self.ignore_read_before_assign = bool(opts["ignoreReadBeforeAssign"])
-        # The tree and scopes looked at; offsets and fixes are the same in ctx.source.
-        self.view, self.view_scopes = _declaration_view(ctx.source, ctx.source_type)
-        self.fixable = not self.view.has_errors
+        self.fixable = not ctx.source.has_errors
         self.exported: set[str] | None = None
         # ESLint's bookkeeping for declarations with several declarators.
         self.report_count = 0
@@ -326,7 +252,7 @@ class _Check:
         return self.ctx.source.node_text(node)
 
     def run(self) -> Iterator[Problem]:
-        scopes = self.view_scopes if self.view_scopes is not None else self.ctx.scopes()
+        scopes = self.ctx.scopes()
         variables: list[Variable] = []
         self.declaration_of: dict[int, Declaration] = {}
         for decl in scopes.declarations:

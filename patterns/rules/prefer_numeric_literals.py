@@ -121,12 +121,14 @@ class PreferNumericLiterals(Rule):
             arguments = node.child_by_field_name("arguments")
             if callee is None or arguments is None or arguments.type != "arguments":
                 continue
+            if not _is_parse_int(callee, source):
+                continue  # most calls: settled before looking at the arguments
             args = [c for c in arguments.named_children if c.type not in COMMENTS]
             if len(args) != 2:
                 continue
             digits = _static_string(args[0], source)
             radix = _radix(args[1], source)
-            if digits is None or radix not in _RADIXES or not _is_parse_int(callee, source):
+            if digits is None or radix not in _RADIXES:
                 continue
             system, prefix, pattern = _RADIXES[radix]
             name = source.node_text(unparen(callee))

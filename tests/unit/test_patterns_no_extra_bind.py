@@ -135,3 +135,9 @@ def test_typescript_and_tsx(matcher: PatternMatcher) -> None:
     )
     tsx = "const el = <A onClick={(() => go()).bind(this)} />;"
     assert one_pass(matcher, tsx, language="tsx") == "const el = <A onClick={(() => go())} />;"
+
+
+def test_an_escaped_bind_key_is_still_found(matcher: PatternMatcher) -> None:
+    # No `bind` word in the text: the pre-check lets escapes through.
+    problems = matcher.analyze_code('var f = function () {}["\\x62ind"](this);')
+    assert len(problems) == 1

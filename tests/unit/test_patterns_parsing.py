@@ -129,3 +129,49 @@ def test_runaway_parses_are_cut_off() -> None:
     assert has_syntax_errors(parse(RUNAWAY_TYPESCRIPT, "javascript"))
     assert parse_time_limit(0) >= 1.0
     assert parse_time_limit(1_000_000) > parse_time_limit(1_000)
+
+
+def test_let_before_a_line_break_reads_as_a_declaration() -> None:
+    # tree-sitter alone reads `let` as an expression statement and `x = 1` as an
+    # assignment; ESLint reads one declaration, and so does every rule here.
+    text = "let // why\n  x = 1;\nfoo(x);"
+    src = parse(text)
+    declaration = src.root.named_children[0]
+    assert declaration.type == "lexical_declaration"
+    assert src.node_text(declaration) == "let // why\n  x = 1;"  # the real text
+    assert src.text == text and src.data == text.encode()
+    assert not src.has_errors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "let\n+ 1",  # not followed by a binding
+        "a.let\nx = 1",  # a property, not the keyword
+        "if (a) let\nx = 1",  # only a statement list may hold a declaration
+        "let x = 1;",  # no gap at all
+    ],
+)
+def test_let_that_is_no_declaration_keeps_the_tree(text: str) -> None:
+    from patterns._let_repair import misread_let_gaps
+
+    src = parse(text)
+    assert misread_let_gaps(src.data, src.tree) == []
+
+
+def test_let_gap_is_found_between_keyword_and_binding() -> None:
+    from patterns._let_repair import misread_let_gaps
+    from patterns.parsing import _parser
+
+    data = b"let\n  {a} = b; let\nc"
+    tree = _parser("javascript").parse(data)
+    assert misread_let_gaps(data, tree) == [(3, 6), (18, 19)]
+
+
+def test_wide_character_offsets_are_built_per_run_on_demand() -> None:
+    text = "a = 'é'; b = '😀x😀'; c = 'ü😀';"
+    src = parse(text)
+    for index in range(len(text) + 1):  # every run, the 2-byte and the mixed ones
+        assert src.char_offset(src.byte_offset(index)) == index
+    emoji = text.index("😀")
+    assert src.char_offset(src.byte_offset(emoji) + 2) == emoji  # inside a character

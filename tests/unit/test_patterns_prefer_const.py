@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from patterns import InvalidRuleOptions, PatternMatcher, Problem, apply_pass
+from patterns import InvalidRuleOptions, PatternMatcher, Problem, apply_pass, parse
 
 
 @pytest.fixture(scope="module")
@@ -244,3 +244,33 @@ def test_let_as_a_name_is_not_taken_for_a_declaration(matcher: PatternMatcher) -
     # followed by an operator (ESLint 9 reports nothing for either).
     assert matcher.analyze_code("if (a) let\nx = 1", source_type="commonjs") == []
     assert matcher.analyze_code("var let = 1;\nlet\n+ 1", source_type="commonjs") == []
+
+
+def test_without_a_let_word_no_scope_analysis_is_asked_for() -> None:
+    from patterns.rule import RuleContext
+    from patterns.rules.prefer_const import PreferConst
+
+    rule = PreferConst()
+    shared: dict[str, object] = {}
+    source = parse("var deleted = 1; const outlet = completed; let$ = 2;")
+    ctx = RuleContext(source, rule_name=rule.name, options=rule.resolve_options(None),
+                      reliability=1.0, shared=shared)
+    assert list(rule.check(ctx)) == []
+    assert shared == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        (b"let", True),
+        (b"x;let\ny", True),
+        (b"$let x", False),
+        (b"deleted outlet let_ let$", False),
+        (b"a.let\nx", True),  # a safe over-estimate: the rule decides
+        (b"\xc3\xa9let x", True),  # a non-ASCII name character counts as a boundary
+    ],
+)
+def test_has_word(data: bytes, found: bool) -> None:
+    from patterns.rules._statements import has_word
+
+    assert has_word(data, b"let") is found

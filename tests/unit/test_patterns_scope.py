@@ -183,3 +183,8 @@ def test_enclosing_scope() -> None:
 def test_very_deep_nesting_does_not_exhaust_the_stack() -> None:
     manager = analyze("let a = 1;" + "{" * 5000 + "a;" + "}" * 5000)
     assert flags(variable(manager, "a")) == ["w", "r"]
+
+
+def test_member_objects_and_computed_keys_are_referenced_in_order() -> None:
+    manager = analyze_scopes(parse("({[a]: b.c, d: e[f], [g.h]: i, j});"), "module")
+    assert [r.name for r in manager.references] == ["a", "b", "e", "f", "g", "i", "j"]

@@ -1,0 +1,133 @@
+"""Repairing tree-sitter's reading of ``let`` before a line break.
+
+``let``, a line break (and maybe comments), then a binding is one declaration
+for the language and for ESLint, but tree-sitter's JavaScript grammar reads it
+as an expression statement ``let`` followed by an assignment. Where that
+happens, :func:`repair_let_gaps` parses a copy of the bytes with each gap after
+such a ``let`` blanked out: the same bytes at the same offsets, so every node
+still points into the real text (only row/column points move, and comments in
+a gap are not in the tree). The repair is kept only when every such ``let``
+becomes a declaration and the copy has no syntax error the original lacks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from string import ascii_letters, digits
+from typing import Final
+
+from tree_sitter import Node, Tree
+
+__all__ = ["misread_let_gaps", "repair_let_gaps"]
+
+# `let` with a line break or a comment after it: maybe a declaration tree-sitter
+# misreads. The literal comes first so that the scan is a fast substring search;
+# the byte before is checked apart (not a name character nor a dot).
+_LET_BEFORE_GAP: Final = re.compile(
+    rb"let(?=(?:[ \t\f\v]|\xc2\xa0|\xef\xbb\xbf)*"  # spaces, NBSP, BOM
+    rb"(?:[\r\n]|\xe2\x80[\xa8\xa9]|/[/*]))"  # then a line break (LS, PS too) or a comment
+)
+_NAME_OR_DOT: Final = frozenset(f"{ascii_letters}{digits}_$.".encode())
+# What may follow: a name (in TypeScript `x: T` reads as a label), an object pattern.
+_BINDING_STARTS: Final = frozenset({"identifier", "statement_identifier", "{"})
+_LINE_BREAKS: Final = (b"\n", b"\r", "\u2028".encode(), "\u2029".encode())
+_ATOMIC_TOKENS: Final = frozenset({"string", "regex", "template_string", "jsx_text"})
+_MODULE_BODY_OWNERS: Final = frozenset({"internal_module", "module", "ambient_declaration"})
+
+
+def _is_statement_list(node: Node) -> bool:
+    """ESLint's STATEMENT_LIST_PARENTS: a program, block, static block or switch case."""
+    kind = node.type
+    if kind in ("program", "switch_case", "switch_default"):
+        return True
+    if kind != "statement_block":
+        return False
+    owner = node.parent
+    return owner is None or owner.type not in _MODULE_BODY_OWNERS
+
+
+def _first_token(node: Node) -> Node | None:
+    """The first token of ``node`` (comments and zero-width nodes are not tokens)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "comment" or current.end_byte <= current.start_byte:
+            continue
+        if current.type in _ATOMIC_TOKENS or current.child_count == 0:
+            return current
+        stack.extend(reversed(current.children))
+    return None
+
+
+def _token_after(node: Node) -> Node | None:
+    """The first token after ``node`` in the whole tree."""
+    current: Node | None = node
+    while current is not None:
+        sibling = current.next_sibling
+        while sibling is not None:
+            token = _first_token(sibling)
+            if token is not None:
+                return token
+            sibling = sibling.next_sibling
+        current = current.parent
+    return None
+
+
+def misread_let_gaps(data: bytes, tree: Tree) -> list[tuple[int, int]]:
+    """Byte ranges between a ``let`` and its binding that tree-sitter took for
+    the end of a statement ``let`` (the binding then reads as an assignment)."""
+    gaps: list[tuple[int, int]] = []
+    root = tree.root_node
+    for match in _LET_BEFORE_GAP.finditer(data):
+        start, end = match.span()
+        if start > 0 and data[start - 1] in _NAME_OR_DOT:
+            continue
+        keyword = root.descendant_for_byte_range(start, end)
+        if (
+            keyword is None
+            or keyword.type != "identifier"
+            or (keyword.start_byte, keyword.end_byte) != (start, end)
+        ):
+            continue
+        statement = keyword.parent
+        if (
+            statement is None
+            or statement.type != "expression_statement"
+            or statement.parent is None
+            or not _is_statement_list(statement.parent)
+            or any(child.type not in ("identifier", "comment") for child in statement.children)
+        ):
+            continue  # only a statement list may hold a declaration
+        following = _token_after(keyword)
+        if (
+            following is not None
+            and following.type in _BINDING_STARTS
+            and any(mark in data[end : following.start_byte] for mark in _LINE_BREAKS)
+        ):
+            gaps.append((end, following.start_byte))
+    return gaps
+
+
+def repair_let_gaps(data: bytes, tree: Tree, reparse: Callable[[bytes], Tree]) -> Tree:
+    """``tree``, or the tree of ``data`` with the gaps of misread ``let``
+    declarations blanked when that makes each of them a declaration without
+    adding syntax errors. ``reparse`` parses a copy of the bytes."""
+    if b"let" not in data:
+        return tree
+    gaps = misread_let_gaps(data, tree)
+    if not gaps:
+        return tree
+    blanked = bytearray(data)
+    for start, end in gaps:
+        blanked[start:end] = b" " * (end - start)
+    repaired = reparse(bytes(blanked))
+    if repaired.root_node.has_error and not tree.root_node.has_error:
+        return tree
+    root = repaired.root_node
+    for start, _ in gaps:
+        keyword = root.descendant_for_byte_range(start - 3, start)
+        parent = keyword.parent if keyword is not None else None
+        if parent is None or parent.type != "lexical_declaration":
+            return tree
+    return repaired
