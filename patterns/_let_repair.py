@@ -17,7 +17,7 @@ from collections.abc import Callable
 from string import ascii_letters, digits
 from typing import Final
 
-from tree_sitter import Node, Tree
+from tree_sitter import Tree
 
 __all__ = ["misread_let_gaps", "repair_let_gaps"]
 
@@ -31,52 +31,15 @@ _LET_BEFORE_GAP: Final = re.compile(
 _NAME_OR_DOT: Final = frozenset(f"{ascii_letters}{digits}_$.".encode())
 # What may follow: a name (in TypeScript `x: T` reads as a label), an object pattern.
 _BINDING_STARTS: Final = frozenset({"identifier", "statement_identifier", "{"})
-_LINE_BREAKS: Final = (b"\n", b"\r", "\u2028".encode(), "\u2029".encode())
-_ATOMIC_TOKENS: Final = frozenset({"string", "regex", "template_string", "jsx_text"})
-_MODULE_BODY_OWNERS: Final = frozenset({"internal_module", "module", "ambient_declaration"})
-
-
-def _is_statement_list(node: Node) -> bool:
-    """ESLint's STATEMENT_LIST_PARENTS: a program, block, static block or switch case."""
-    kind = node.type
-    if kind in ("program", "switch_case", "switch_default"):
-        return True
-    if kind != "statement_block":
-        return False
-    owner = node.parent
-    return owner is None or owner.type not in _MODULE_BODY_OWNERS
-
-
-def _first_token(node: Node) -> Node | None:
-    """The first token of ``node`` (comments and zero-width nodes are not tokens)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "comment" or current.end_byte <= current.start_byte:
-            continue
-        if current.type in _ATOMIC_TOKENS or current.child_count == 0:
-            return current
-        stack.extend(reversed(current.children))
-    return None
-
-
-def _token_after(node: Node) -> Node | None:
-    """The first token after ``node`` in the whole tree."""
-    current: Node | None = node
-    while current is not None:
-        sibling = current.next_sibling
-        while sibling is not None:
-            token = _first_token(sibling)
-            if token is not None:
-                return token
-            sibling = sibling.next_sibling
-        current = current.parent
-    return None
 
 
 def misread_let_gaps(data: bytes, tree: Tree) -> list[tuple[int, int]]:
     """Byte ranges between a ``let`` and its binding that tree-sitter took for
     the end of a statement ``let`` (the binding then reads as an assignment)."""
+    # The rules' token helpers; imported here, since the rules import this module's
+    # parser (patterns.parsing) themselves.
+    from .rules._statements import is_statement_list, line_break_between, token_after
+
     gaps: list[tuple[int, int]] = []
     root = tree.root_node
     for match in _LET_BEFORE_GAP.finditer(data):
@@ -95,15 +58,15 @@ def misread_let_gaps(data: bytes, tree: Tree) -> list[tuple[int, int]]:
             statement is None
             or statement.type != "expression_statement"
             or statement.parent is None
-            or not _is_statement_list(statement.parent)
+            or not is_statement_list(statement.parent)
             or any(child.type not in ("identifier", "comment") for child in statement.children)
         ):
             continue  # only a statement list may hold a declaration
-        following = _token_after(keyword)
+        following = token_after(keyword)
         if (
             following is not None
             and following.type in _BINDING_STARTS
-            and any(mark in data[end : following.start_byte] for mark in _LINE_BREAKS)
+            and line_break_between(data, end, following.start_byte)
         ):
             gaps.append((end, following.start_byte))
     return gaps

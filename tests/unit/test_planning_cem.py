@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import torch
 
 from planning import CEMOptimizer, NoFeasiblePlan, TrajectoryOptimizer, truncated_normal
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    """Tiny models gain nothing from intra-op threads, and spinning threads slow down
-    badly when other processes share the cores (seen: 13 s -> 94 s for this suite)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
 
 TARGET = torch.tensor([[0.5, -0.3], [0.2, 0.9], [-0.7, 0.1]])  # H=3, A=2
 

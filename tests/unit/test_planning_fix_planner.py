@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from models import GaussianEnsemble, ReplayBuffer
 from models.learning import train_dynamics
@@ -31,14 +29,6 @@ from planning import (
 EQ, CONST = "no-spaced-equals", "prefer-const"
 RULES = (EQ, CONST)
 RELIABILITY = {EQ: 1.0, CONST: 0.9}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 File = tuple[dict[str, int], dict[str, float], dict[str, int]]

@@ -3,24 +3,13 @@ their expected reward when none comes in time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
-import torch
 
 from patterns import PatternMatcher
 from patterns.types import AppliedFix
 from planning import FixPlanner, PendingSteps
 from planning.fix_execution import ExecutedStep
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def step(rule: str, fixes: int, reward: float = 0.5, failed: int = 0) -> ExecutedStep:

@@ -7,12 +7,11 @@ import asyncio
 import os
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from models import ModelNotAvailable
 from streams.app import Worker, new_embedding_service
@@ -22,14 +21,6 @@ from streams.settings import Settings
 
 CODE = "let total = 0;\nif (total = = 0) {\n  total = 1;\n}\n"
 FIXED = "let total = 0;\nif (total == 0) {\n  total = 1;\n}\n"
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 class GatedEncoder:
