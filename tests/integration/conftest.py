@@ -8,6 +8,7 @@ otherwise, with the command that starts them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -118,6 +119,16 @@ class Stack:
                 time.sleep(0.2)
         raise RuntimeError("gateway not ready:\n" + self.log("gateway"))
 
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Stack]:
+        """The stack started; stopped, with its logs printed, on the way out."""
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+            self.print_logs()
+
     def print_logs(self) -> None:
         for log in sorted(self.logs.glob("*.log")):
             print(f"----- {log.stem} log -----\n{log.read_text(errors='replace')[-4000:]}")
@@ -136,12 +147,8 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(services: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack = Stack(tmp_path_factory.mktemp("stack"), FIXSTREAM_MAX_CONTENT_BYTES="20000")
-    stack.start()
-    try:
+    with stack.running():
         yield stack
-    finally:
-        stack.stop()
-        stack.print_logs()
 
 
 async def produce(stack: Stack, stage: str, value: bytes, key: str = "k") -> None:

