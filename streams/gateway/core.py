@@ -15,7 +15,7 @@ import itertools
 import json
 import operator
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from .globs import compile_glob
@@ -271,6 +271,32 @@ class GatewayCore:
             frames = tuple([box.popleft()[2] for _ in range(limit)])
         client.delivered += len(frames)
         return frames
+
+    def take_grouped(self, client_ids: Iterable[str],
+                     skip: Container[str] = ()) -> dict[tuple[str, ...], list[str]]:
+        """Everything waiting for ``client_ids`` (except those in ``skip``), removed from
+        their outboxes as :meth:`take` would, grouped by the frames taken: each distinct
+        run of frames maps to the clients that get it, in the order given. One call per
+        delivery round, so the caller encodes each run once and does no per-client work
+        but the write."""
+        groups: dict[tuple[str, ...], list[str]] = {}
+        clients = self._clients
+        for client_id in client_ids:
+            if client_id in skip:
+                continue
+            client = clients.get(client_id)
+            if client is None or client.held or not client.outbox:
+                continue
+            box = client.outbox
+            frames = tuple(map(_frame_of, box))
+            box.clear()
+            client.delivered += len(frames)
+            members = groups.get(frames)
+            if members is None:
+                groups[frames] = [client_id]
+            else:
+                members.append(client_id)
+        return groups
 
     def pending(self, client_id: str) -> int:
         client = self._clients.get(client_id)

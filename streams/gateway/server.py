@@ -13,8 +13,8 @@ import http
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -29,6 +29,7 @@ from websockets.extensions.permessage_deflate import (
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from ..exceptions import InvalidEvent
 from ..kafka import ensure_topics, max_message_bytes, start_producer
@@ -81,6 +82,26 @@ def _shared_deflate(extensions: Sequence[Extension]) -> PerMessageDeflate | None
     return None
 
 
+class _Link(NamedTuple):
+    """What a delivery round needs of one client, looked up once per session."""
+
+    connection: ServerConnection
+    protocol: ServerProtocol
+    transport: asyncio.Transport
+    deflate: PerMessageDeflate | None  # shared permessage-deflate, or None
+    key: int  # which encoding it gets: 0 plain, else window bits; -1 its own deflate context
+
+
+def _link(connection: ServerConnection) -> _Link:
+    protocol = connection.protocol
+    deflate = None
+    key = 0
+    if protocol.extensions:
+        deflate = _shared_deflate(protocol.extensions)
+        key = deflate.local_max_window_bits or 15 if deflate is not None else -1
+    return _Link(connection, protocol, connection.transport, deflate, key)
+
+
 def _host(connection: ServerConnection) -> str | None:
     address = connection.remote_address
     return str(address[0]) if address else None
@@ -102,7 +123,7 @@ class GatewayServer:
         self._wire: dict[tuple[str, int], bytes] = {}
         self._wire_bytes = 0
         self._fixes_per_delivery = max(1, min(16, settings.gateway_queue_size // 2))
-        self._connections: dict[str, ServerConnection] = {}
+        self._links: dict[str, _Link] = {}  # what a delivery round needs of each client
         self._server: Server | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: Any = None
@@ -310,71 +331,63 @@ class GatewayServer:
             self.metrics.observe_fix(result)
         ready.update(dict.fromkeys(outcome.ready))
         for client_id in outcome.overflowed:
-            connection = self._connections.get(client_id)
-            if connection is not None:
+            link = self._links.get(client_id)
+            if link is not None:
                 log.warning("dropping slow client %s: %d fixes queued", client_id,
                             self.core.queue_size)
-                asyncio.create_task(connection.close(
+                asyncio.create_task(link.connection.close(
                     CLOSE_TOO_SLOW, f"too slow: more than {self.core.queue_size} fixes queued"))
 
-    def _deliver(self, client_ids: Iterable[str]) -> None:
+    def _deliver(self, client_ids: Collection[str]) -> None:
         """Write the frames just routed, at once, to every client that keeps up.
 
         This is websockets' broadcast guidance taken one step further: no task, queue or
         wake-up per client and frame, and each distinct run of frames encoded once (JSON
         text, compression, WebSocket framing, unmasked as server frames are) and the same
-        bytes written to every client that gets it, in one write. Clients whose transport
-        holds more than websockets' write limit are left to a task that waits for their
-        socket to drain; meanwhile their frames stay in the core's bounded outbox, and a
-        client whose outbox fills up is dropped as too slow.
+        bytes written to every client that gets it, in one write. The core hands out the
+        round grouped by run of frames, so a client costs a lookup, a state check and its
+        write. Clients whose transport holds more than websockets' write limit are left
+        to a task that waits for their socket to drain; meanwhile their frames stay in the core's
+        bounded outbox, and a client whose outbox fills up is dropped as too slow.
         """
-        connections = self._connections
+        links = self._links
         flushing = self._flushing
-        take = self.core.take
-        # This round's runs of frames as bytes, per compression (0: none, else window bits).
-        encoded: dict[tuple[tuple[str, ...], int], bytes] = {}
-        for client_id in client_ids:
-            connection = connections.get(client_id)
-            if connection is None or client_id in flushing:
-                continue
-            if connection.paused:  # over websockets' write limit until the socket drains
-                self._start_flush(client_id, connection)
-                continue
-            frames = take(client_id)
-            if not frames:
-                continue
-            protocol = connection.protocol
-            if protocol.state is not State.OPEN:
-                continue  # closing: frames sent now would break the closing handshake
-            deflate = None
-            if protocol.extensions:
-                deflate = _shared_deflate(protocol.extensions)
-                if deflate is None:  # compressed with this connection's own context
+        for client_id in client_ids:  # over websockets' write limit until the socket drains
+            link = links.get(client_id)
+            if link is not None and link.connection.paused and client_id not in flushing:
+                self._start_flush(client_id, link.connection)
+        is_open = State.OPEN
+        for frames, members in self.core.take_grouped(client_ids, flushing).items():
+            encoded: dict[int, bytes] = {}  # this run as bytes, per compression
+            for client_id in members:
+                link = links.get(client_id)
+                if link is None:
+                    continue
+                connection, protocol, transport, deflate, key = link
+                if protocol.state is not is_open:
+                    continue  # closing: frames sent now would break the closing handshake
+                if key < 0:  # compressed with this connection's own context
                     for frame in frames:
                         broadcast((connection,), frame)
                     continue
-            key = (frames, deflate.local_max_window_bits if deflate else 0)
-            data = encoded.get(key)
-            if data is None:
-                data = encoded[key] = self._encode(frames, deflate)
-            try:
-                connection.transport.write(data)
-            except Exception as exc:  # a transport closing under us (uvloop raises)
-                log.debug("write to %s failed: %s", client_id, exc)
+                data = encoded.get(key)
+                if data is None:
+                    data = encoded[key] = self._encode(frames, deflate)
+                try:
+                    transport.write(data)
+                except Exception as exc:  # a transport closing under us (uvloop raises)
+                    log.debug("write to %s failed: %s", client_id, exc)
 
-    def _write(self, connection: ServerConnection, frames: tuple[str, ...]) -> None:
-        protocol = connection.protocol
+    def _write(self, link: _Link, frames: tuple[str, ...]) -> None:
+        connection, protocol, transport, deflate, key = link
         if protocol.state is not State.OPEN:
             return
-        deflate = None
-        if protocol.extensions:
-            deflate = _shared_deflate(protocol.extensions)
-            if deflate is None:
-                for frame in frames:
-                    broadcast((connection,), frame)
-                return
+        if key < 0:
+            for frame in frames:
+                broadcast((connection,), frame)
+            return
         try:
-            connection.transport.write(self._encode(frames, deflate))
+            transport.write(self._encode(frames, deflate))
         except Exception as exc:  # a transport closing under us (uvloop raises)
             log.debug("write failed: %s", exc)
 
@@ -409,15 +422,21 @@ class GatewayServer:
             while True:
                 await connection.drain()
                 frames = self.core.take(client_id, limit=64)
-                if not frames:
+                link = self._links.get(client_id)
+                if not frames or link is None:
                     return
-                self._write(connection, frames)
+                self._write(link, frames)
         except Exception:  # a broken socket: its session ends and cleans up
             log.debug("flushing client %s failed", client_id, exc_info=True)
         finally:
             self._flushing.discard(client_id)
 
     # -- one client --------------------------------------------------------------------
+    def _attach(self, client_id: str, connection: ServerConnection) -> None:
+        """Make ``connection`` the one delivery writes ``client_id``'s frames to (once its
+        handshake is done: the extensions it negotiated are known and fixed)."""
+        self._links[client_id] = _link(connection)
+
     async def _session(self, connection: ServerConnection) -> None:
         grant = self._grants.pop(connection, None)
         if grant is None:  # a path the handshake check does not cover
@@ -425,7 +444,7 @@ class GatewayServer:
             return
         client_id = self.core.connect(label=str(connection.remote_address))
         self._grant_of[client_id] = grant
-        self._connections[client_id] = connection
+        self._attach(client_id, connection)
         try:
             await connection.send(render("welcome", protocol=PROTOCOL_VERSION, client=client_id))
             async for message in connection:
@@ -444,7 +463,7 @@ class GatewayServer:
         finally:
             self.core.disconnect(client_id)
             self._grant_of.pop(client_id, None)
-            self._connections.pop(client_id, None)
+            self._links.pop(client_id, None)
             self._held.discard(client_id)
 
     async def _handle(self, client_id: str, raw: str | bytes) -> str | None:

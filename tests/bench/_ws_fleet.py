@@ -70,6 +70,7 @@ class _Fleet:
 
     def __init__(self) -> None:
         self.subscribers: list[_Subscriber] = []
+        self.exact = False  # read frame by frame, so each gets its own kernel stamp
         self.reset()
 
     def reset(self) -> None:
@@ -78,13 +79,15 @@ class _Fleet:
         self.read = array("d")  # read by this process minus produced_at
         self.last_at = 0.0
         self.disorder = 0
+        self.shared = 0  # fix frames stamped with a later segment's arrival (see _readable)
         self.closes: Counter[int] = Counter()
         self.cpu_at_reset = _cpu_seconds()
 
     def snapshot(self) -> dict[str, Any]:
         return {"frames": self.frames, "arrival": self.arrival.tobytes(),
                 "read": self.read.tobytes(), "last_at": self.last_at,
-                "disorder": self.disorder, "closes": dict(self.closes),
+                "disorder": self.disorder, "shared": self.shared,
+                "closes": dict(self.closes),
                 "cpu_s": _cpu_seconds() - self.cpu_at_reset}
 
 
@@ -135,7 +138,10 @@ class _Subscriber:
 
     def _readable(self) -> None:
         try:
-            data, ancillary, _, _ = self.sock.recvmsg(1 << 18, 64)
+            if self.open and self.fleet.exact:
+                data, ancillary = self._read_frame()
+            else:
+                data, ancillary, _, _ = self.sock.recvmsg(1 << 18, 64)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -151,10 +157,12 @@ class _Subscriber:
                 seconds, nanoseconds = struct.unpack("qq", value[:16])
                 arrived = seconds + nanoseconds * 1e-9
         buffer = self.buffer
-        buffer += data
+        if data is not buffer:
+            buffer += data
         if not self.open and not self._handshake():
             return
         pos, size = 0, len(buffer)
+        fixes = self.fleet.frames
         while size - pos >= 2:
             length, head = buffer[pos + 1] & 0x7F, 2
             if length == 126:
@@ -177,6 +185,39 @@ class _Subscriber:
             pos = end
         if pos:
             del buffer[:pos]
+        # A read that spans several segments gets the arrival of the last one only: fixes
+        # of different writes read together (this process lagging) are stamped late. The
+        # gateway writes several fixes at once when it has several ready (then the stamp
+        # is right), so this is an upper bound of the frames stamped late.
+        fixes = self.fleet.frames - fixes
+        if fixes > 1:
+            self.fleet.shared += fixes - 1
+
+    def _read_frame(self) -> tuple[bytes | bytearray, list[Any]]:
+        """Read up to the end of the next frame and no further (into ``self.buffer``,
+        which is returned): the header, then the rest. A read that spans segments gets
+        the kernel stamp of the last one, so a frame read with the next fix's segment
+        would be stamped late; this way each frame gets the stamp of its own segment,
+        whenever this process gets round to it, at the price of two reads per frame."""
+        buffer = self.buffer
+        ancillary: list[Any] = []
+        for _ in range(2):
+            want = _missing(buffer)
+            try:
+                data, stamp, _, _ = self.sock.recvmsg(want, 64)
+            except (BlockingIOError, InterruptedError):
+                if ancillary:
+                    break
+                raise
+            if not data:
+                if ancillary:
+                    break
+                return b"", []
+            buffer += data
+            ancillary = stamp or ancillary
+            if len(data) < want or not _missing(buffer):
+                break
+        return buffer, ancillary
 
     def _send(self, data: bytes) -> None:
         with contextlib.suppress(OSError):  # control frames only; the bench reads the rest
@@ -235,6 +276,21 @@ class _Subscriber:
         fleet.last_at = now
 
 
+def _missing(buffer: bytearray) -> int:
+    """Bytes still to read to end the frame that ``buffer`` starts (4 for an empty one: a
+    fix frame's header, or a small control frame)."""
+    size = len(buffer)
+    if size < 2:
+        return 4 - size
+    length = buffer[1] & 0x7F
+    head = 2 if length < 126 else 4 if length == 126 else 10
+    if size < head:
+        return head - size
+    if length >= 126:
+        length = int.from_bytes(buffer[2:head], "big")
+    return max(1, head + length - size)
+
+
 def _request(host: str, port: int, deflate: bool) -> bytes:
     key = base64.b64encode(os.urandom(16)).decode()
     extension = ("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
@@ -279,6 +335,9 @@ async def _serve(pipe: Connection, host: str, port: int, count: int, repo: str,
         command = await loop.run_in_executor(None, pipe.recv)
         if command == "count":
             pipe.send(fleet.frames)
+        elif command in ("exact", "batch"):
+            fleet.exact = command == "exact"
+            pipe.send(True)
         elif command == "reset":
             fleet.reset()
             pipe.send(True)
@@ -294,7 +353,8 @@ async def _serve(pipe: Connection, host: str, port: int, count: int, repo: str,
 def run_fleet(pipe: Connection, host: str, port: int, count: int, repo: str,
               deflate: bool = False, concurrency: int = 64) -> None:
     """Process entry: open ``count`` subscribers of ``repo``, then answer the pipe's
-    commands (``count``, ``reset``, ``stats``, ``quit``) until ``quit``."""
+    commands (``count``, ``reset``, ``stats``, ``exact`` or ``batch`` reads, ``quit``)
+    until ``quit``."""
     raise_nofile(count + 256)
     try:  # the cheaper loop leaves more of the shared cores to the gateway under test
         import uvloop

@@ -4,7 +4,13 @@ Run (Kafka and Redis from ``bash deploy/local/up.sh``):
 ``.venv/bin/python tests/bench/bench_gateway_fanout.py [--connections 100,1000,5000]
 [--history memory,redis] [--deflate off] [--rate 50000] [--seconds 5]
 [--burst-frames 250000] [--payload 1000] [--client-procs 1] [--profile DIR]
-[--variant NAME=DIR[,uvloop]]... [--skip-this] [--repeat 1]``
+[--variant NAME=DIR[,uvloop]]... [--skip-this] [--repeat 1] [--gateway-nice N]
+[--gateway-cpus 0,1] [--fleet-nice N] [--fleet-cpus 0,1]``
+
+The machine's cores are shared by the gateway, the subscribers, Kafka and whatever else
+runs; ``--gateway-nice -5`` (root) keeps the subscribers from starving the gateway (the
+delay measured is then the gateway's, not the scheduler's); the header line says which
+niceness and CPUs each side had, and the load average.
 
 For each connection count and history store it starts one ``fixstream gateway`` process
 on fresh topics (``FIXSTREAM_REDIS_URL`` set for ``redis``, unset for ``memory``),
@@ -13,15 +19,21 @@ WebSocket clients, ``_ws_fleet.py``), and publishes fix records straight to the 
 topic, each carrying ``produced_at`` and ``seq``:
 
 - ``steady``: ``--rate`` deliveries per second offered (``rate / N`` fixes per second)
-  for ``--seconds``;
-- ``burst``: ``--burst-frames / N`` fixes produced at once.
+  for ``--seconds``; the subscribers read frame by frame (two reads each), so every
+  frame gets the kernel stamp of its own segment even when they fall behind;
+- ``burst``: ``--burst-frames / N`` fixes produced at once; the subscribers read as much
+  as there is (their stamps then say when the last segment of a read arrived).
 
 Columns, per phase: ``deliv/s`` frames received by all clients over the time from the
 first fix produced to the last frame read; ``p50 ms``/``p99 ms`` when each frame reached
 its client's socket (kernel receive timestamp) minus ``produced_at``: Kafka plus the
 gateway; ``read p50/p99`` when the client process read it (adds the client's own time
-to get round to thousands of sockets); ``routed p50/p99`` the gateway's histogram of
-``produced_at`` to routed (Kafka plus routing, before any write; bucket bounds);
+to get round to thousands of sockets); ``late%`` the share of frames read together with
+a later fix's segment, whose kernel stamp is that later segment's (an upper bound: when
+the fleet falls behind, their ``p50``/``p99`` overstate the gateway's delay; fixes the
+gateway writes together are counted too, though their stamp is right); ``routed p50/p99``
+the gateway's histogram of ``produced_at`` to routed (Kafka plus routing, before any
+write; bucket bounds);
 ``gw CPU``, ``cli CPU`` user+system CPU of the gateway and of the client processes
 over the phase (100 % = one core; the kernel's loopback work done in softirq is not
 in them); ``gw us/fr`` gateway CPU per delivered frame; ``all CPU`` the whole
@@ -96,6 +108,18 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _place(pid: int, nice: int | None, cpus: set[int] | None) -> None:
+    """Give every thread of ``pid`` the niceness ``nice`` and the CPUs ``cpus`` (None: as
+    inherited). Linux applies both per thread, so each task of the process is set."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        tid = int(task.name)
+        with contextlib.suppress(ProcessLookupError):
+            if nice is not None:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+            if cpus is not None:
+                os.sched_setaffinity(tid, cpus)
+
+
 def _busy_cores_seconds() -> float:
     """CPU seconds all cores of the machine spent busy so far (``/proc/stat``)."""
     ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -119,8 +143,11 @@ class Gateway:
     """``fixstream gateway`` on its own topics, port and Redis namespace."""
 
     def __init__(self, history: str, queue_size: int, logs: Path, source: Path = REPO,
-                 loop: str = "asyncio") -> None:
+                 loop: str = "asyncio", nice: int | None = None,
+                 cpus: set[int] | None = None) -> None:
         tag = uuid.uuid4().hex[:8]
+        self.nice = nice
+        self.cpus = cpus
         self.source = source  # the folder holding the `streams` package to run
         self.loop = loop
         self.prefix = f"fxbench{tag}"
@@ -156,6 +183,7 @@ class Gateway:
                 raise RuntimeError("gateway exited:\n" + self.log())
             try:
                 with urllib.request.urlopen(f"http://{HOST}:{self.port}/healthz", timeout=1):
+                    _place(self.pid, self.nice, self.cpus)  # every thread has started by now
                     return
             except OSError:
                 time.sleep(0.2)
@@ -213,7 +241,8 @@ class Gateway:
 class Fleet:
     """Subscriber processes (``_ws_fleet.run_fleet``), driven over pipes."""
 
-    def __init__(self, port: int, connections: int, processes: int, deflate: bool) -> None:
+    def __init__(self, port: int, connections: int, processes: int, deflate: bool,
+                 nice: int | None = None, cpus: set[int] | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         counts = [connections // processes + (i < connections % processes)
                   for i in range(processes)]
@@ -224,6 +253,7 @@ class Fleet:
             process = context.Process(target=run_fleet, daemon=True,
                                       args=(theirs, HOST, port, count, BENCH_REPO, deflate))
             process.start()
+            _place(process.pid, nice, cpus)
             self.pipes.append(ours)
             self.processes.append(process)
 
@@ -246,9 +276,14 @@ class Fleet:
     async def reset(self) -> None:
         await self._ask_all("reset", 30)
 
+    async def reads(self, exact: bool) -> None:
+        """Frame by frame (each its own kernel stamp) or in large reads (cheaper)."""
+        await self._ask_all("exact" if exact else "batch", 30)
+
     async def stats(self) -> dict[str, Any]:
         merged: dict[str, Any] = {"frames": 0, "arrival": array("d"), "read": array("d"),
-                                  "last_at": 0.0, "disorder": 0, "closes": Counter(),
+                                  "last_at": 0.0, "disorder": 0, "shared": 0,
+                                  "closes": Counter(),
                                   "cpu_s": 0.0}
         for part in await self._ask_all("stats", 60):
             merged["frames"] += part["frames"]
@@ -256,6 +291,7 @@ class Fleet:
             merged["read"].frombytes(part["read"])
             merged["last_at"] = max(merged["last_at"], part["last_at"])
             merged["disorder"] += part["disorder"]
+            merged["shared"] += part["shared"]
             merged["closes"].update(part["closes"])
             merged["cpu_s"] += part["cpu_s"]
         return merged
@@ -471,6 +507,7 @@ class Row:
     rss_per_conn_kib: float = float("nan")
     rss_mib: float = float("nan")
     disorder: int = 0
+    shared: int = 0
     closes: dict[int, int] = field(default_factory=dict)
     profile: str = ""
 
@@ -503,6 +540,10 @@ class Options:
     variant: str = "this"
     source: Path = REPO
     loop: str = "asyncio"
+    gateway_nice: int | None = None
+    gateway_cpus: set[int] | None = None
+    fleet_nice: int | None = None
+    fleet_cpus: set[int] | None = None
 
 
 async def _phase(row: Row, gateway: Gateway, fleet: Fleet, publish: Any, options: Options,
@@ -540,6 +581,7 @@ async def _phase(row: Row, gateway: Gateway, fleet: Fleet, publish: Any, options
     row.read_p50_ms = _percentile(read, 0.50) * 1000
     row.read_p99_ms = _percentile(read, 0.99) * 1000
     row.disorder = stats["disorder"]
+    row.shared = stats["shared"]
     row.closes = dict(stats["closes"])
     row.rss_mib = _proc_status(gateway.pid, "VmRSS") / 1024
     if profiler is not None:
@@ -551,7 +593,8 @@ async def scenario(connections: int, history: str, options: Options, logs: Path)
     fixes_per_s = options.rate / connections
     steady = max(1, round(fixes_per_s * options.seconds))
     gateway = Gateway(history, queue_size=max(1000, 2 * burst), logs=logs,
-                      source=options.source, loop=options.loop)
+                      source=options.source, loop=options.loop, nice=options.gateway_nice,
+                      cpus=options.gateway_cpus)
     publisher = Publisher(f"{gateway.prefix}.fixes", options.payload)
     fleet: Fleet | None = None
     rows: list[Row] = []
@@ -562,7 +605,7 @@ async def scenario(connections: int, history: str, options: Options, logs: Path)
         await asyncio.sleep(1.0)
         rss_before = _proc_status(gateway.pid, "VmRSS")
         fleet = Fleet(gateway.port, connections, min(options.client_procs, connections),
-                      options.deflate)
+                      options.deflate, nice=options.fleet_nice, cpus=options.fleet_cpus)
         subscribed = await fleet.ready(timeout=180)
         if subscribed < connections:
             raise RuntimeError(f"only {subscribed} of {connections} subscribed:\n{gateway.log()}")
@@ -576,10 +619,12 @@ async def scenario(connections: int, history: str, options: Options, logs: Path)
                        fixes * connections, rss_per_conn_kib=rss_per_conn)
 
         row = new_row("steady", steady)
+        await fleet.reads(exact=True)
         await _phase(row, gateway, fleet, lambda: publisher.steady(fixes_per_s, steady),
                      options, wait_s=options.seconds + 60)
         rows.append(row)
         row = new_row("burst", burst)
+        await fleet.reads(exact=False)
         await _phase(row, gateway, fleet, lambda: publisher.burst(burst), options,
                      wait_s=120)
         rows.append(row)
@@ -594,7 +639,8 @@ async def scenario(connections: int, history: str, options: Options, logs: Path)
 
 # -- the table ----------------------------------------------------------------------------------
 HEADER = (f"{'gw':<8} {'conns':>6} {'history':<7} {'deflate':<7} {'phase':<6} {'fixes':>6} "
-          f"{'frames':>9} {'deliv/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'read p50/p99':>13} "
+          f"{'frames':>9} {'deliv/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'late%':>5} "
+          f"{'read p50/p99':>13} "
           f"{'routed p50/p99':>14} "
           f"{'gw CPU':>7} {'gw us/fr':>8} "
           f"{'cli CPU':>7} {'all CPU':>7} {'KiB/conn':>8} {'RSS MiB':>8}  notes")
@@ -612,6 +658,7 @@ def format_row(row: Row) -> str:
     return (f"{row.variant:<8} {row.connections:>6} {row.history:<7} {deflate:<7} "
             f"{row.phase:<6} {row.fixes:>6} {row.frames:>9} {row.delivered_per_s:>9.0f} "
             f"{row.p50_ms:>8.1f} {row.p99_ms:>8.1f} "
+            f"{100 * row.shared / max(1, row.frames):>5.1f} "
             f"{f'{row.read_p50_ms:.0f}/{row.read_p99_ms:.0f}':>13} "
             f"{f'<={row.routed_p50_ms:g}/<={row.routed_p99_ms:g}':>14} "
             f"{100 * row.gateway_cpu:>6.0f}% {row.gateway_us_per_frame:>8.1f} "
@@ -674,7 +721,9 @@ async def main_async(args: argparse.Namespace) -> None:
                             burst_frames=args.burst_frames, payload=args.payload,
                             client_procs=args.client_procs, deflate=deflate == "on",
                             profile=args.profile, py_spy=args.py_spy, variant=variant,
-                            source=source, loop=loop)
+                            source=source, loop=loop, gateway_nice=args.gateway_nice,
+                            gateway_cpus=args.gateway_cpus, fleet_nice=args.fleet_nice,
+                            fleet_cpus=args.fleet_cpus)
                         rows = await scenario(connections, history, options, logs)
                         by_variant[variant] = rows
                         for row in rows:
@@ -688,6 +737,11 @@ async def main_async(args: argparse.Namespace) -> None:
                         print(format_ratio([r[base][phase] for r in runs],
                                            [r[variant][phase] for r in runs]), flush=True)
     shutil.rmtree(logs, ignore_errors=True)
+
+
+def _shown(nice: int | None, cpus: set[int] | None) -> str:
+    placed = "inherited" if nice is None else str(nice)
+    return placed if cpus is None else f"{placed} on CPUs {sorted(cpus)}"
 
 
 def _fleet_loop() -> str:
@@ -723,6 +777,15 @@ def main() -> None:
                              "repeatable")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of every scenario per variant, alternating")
+    parser.add_argument("--gateway-nice", type=int, default=None,
+                        help="niceness of the gateway process (default: inherited; below the "
+                             "current one needs root)")
+    parser.add_argument("--gateway-cpus", type=lambda t: set(_numbers(t)), default=None,
+                        metavar="0,1", help="pin the gateway to these CPUs")
+    parser.add_argument("--fleet-nice", type=int, default=None,
+                        help="niceness of the subscriber processes (default: inherited)")
+    parser.add_argument("--fleet-cpus", type=lambda t: set(_numbers(t)), default=None,
+                        metavar="0,1", help="pin the subscriber processes to these CPUs")
     parser.add_argument("--skip-this", action="store_true",
                         help="run only the --variant gateways, not this checkout's")
     args = parser.parse_args()
@@ -736,7 +799,11 @@ def main() -> None:
     background = _busy_cores_seconds() - busy0
     print(f"open-file limit {limit}; {os.cpu_count()} CPUs, {background:.2f} busy before the run; "
           f"payload {args.payload} B; "
-          f"{args.client_procs} client process(es) on {_fleet_loop()}; kafka {KAFKA}",
+          f"{args.client_procs} client process(es) on {_fleet_loop()}; kafka {KAFKA}; "
+          f"niceness: bench {os.getpriority(os.PRIO_PROCESS, 0)}, "
+          f"gateway {_shown(args.gateway_nice, args.gateway_cpus)}, "
+          f"fleet {_shown(args.fleet_nice, args.fleet_cpus)}; "
+          f"load average {os.getloadavg()[0]:.2f}",
           flush=True)
     print(HEADER, flush=True)
     asyncio.run(main_async(args))

@@ -53,11 +53,14 @@ def _server(**settings: object) -> GatewayServer:
     return GatewayServer(Settings(redis_url=None, **settings))  # type: ignore[arg-type]
 
 
-def _connect(server: GatewayServer, repo: str = "r") -> tuple[str, _Connection]:
+def _connect(server: GatewayServer, repo: str = "r",
+             extensions: list[object] | None = None) -> tuple[str, _Connection]:
+    """A subscribed client, attached once its extensions are known (as after a handshake)."""
     client_id = server.core.connect()
     server.core.subscribe(client_id, repo)
     connection = _Connection()
-    server._connections[client_id] = connection  # type: ignore[assignment]
+    connection.protocol = _Protocol(extensions)
+    server._attach(client_id, connection)  # type: ignore[arg-type]
     return client_id, connection
 
 
@@ -114,9 +117,10 @@ async def test_a_client_past_the_write_limit_is_flushed_when_its_socket_drains()
 
 async def test_compressed_frames_are_shared_by_connections_with_the_same_window():
     server = _server()
-    (_, c1), (_, c2), (_, plain) = _connect(server), _connect(server), _connect(server)
-    for connection in (c1, c2):  # what the gateway negotiates: no context takeover on its side
-        connection.protocol = _Protocol([PerMessageDeflate(False, True, 12, 12, {"memLevel": 5})])
+    # What the gateway negotiates: no context takeover on its side.
+    (_, c1), (_, c2) = [_connect(server, extensions=[
+        PerMessageDeflate(False, True, 12, 12, {"memLevel": 5})]) for _ in range(2)]
+    _, plain = _connect(server)
     ready: dict[str, None] = {}
     _publish(server, 1, ready)
     _publish(server, 2, ready)
@@ -137,9 +141,10 @@ async def test_compressed_frames_are_shared_by_connections_with_the_same_window(
 async def test_closing_connections_get_nothing_and_other_extensions_go_through_websockets(
         monkeypatch):
     server = _server()
-    (closing, cc), (_, cd) = _connect(server), _connect(server)
+    (closing, cc) = _connect(server)
+    # context takeover: frames depend on the connection
+    (_, cd) = _connect(server, extensions=[PerMessageDeflate(False, False, 12, 12)])
     cc.protocol.state = State.CLOSING
-    cd.protocol = _Protocol([PerMessageDeflate(False, False, 12, 12)])  # context takeover
     sent: list[tuple[object, str]] = []
     monkeypatch.setattr("streams.gateway.server.broadcast",
                         lambda connections, frame: sent.extend((c, frame) for c in connections))
@@ -163,3 +168,29 @@ async def test_a_held_client_gets_its_frames_after_release():
     assert server.core.release(client)
     server._deliver((client,))
     assert [f["position"] for f in _frames(connection.transport.writes[0])] == ["1-0"]
+
+
+async def test_a_round_writes_each_client_its_own_frames_once_sharing_bytes_by_run():
+    server = _server()
+    (_, ca), (_, cb) = _connect(server), _connect(server)
+    c_id, cc = _connect(server, repo="other")
+    server.core.subscribe(c_id, "r", ["src/**"])  # matches only fixes under src/
+    ready: dict[str, None] = {}
+    _publish(server, 1, ready)  # a.js: not under src/
+    text = json.dumps({"repo": "r", "path": "src/b.js", "change_id": "id2"})
+    server._publish("r", "src/b.js", "id2", text, json.loads(text), "2-0", ready)
+    server._deliver(ready)
+    [data_a], [data_b], [data_c] = (c.transport.writes for c in (ca, cb, cc))
+    assert data_a is data_b
+    assert [f["position"] for f in _frames(data_a)] == ["1-0", "2-0"]
+    assert [(f["position"], f["subscriptions"]) for f in _frames(data_c)] == [("2-0", ["s2"])]
+
+
+async def test_a_detached_client_is_skipped_and_its_frames_are_not_written_elsewhere():
+    server = _server()
+    (gone, cg), (_, ck) = _connect(server), _connect(server)
+    server._links.pop(gone)  # its session ended between routing and the round
+    ready: dict[str, None] = {}
+    _publish(server, 1, ready)
+    server._deliver(ready)
+    assert cg.transport.writes == [] and len(ck.transport.writes) == 1
