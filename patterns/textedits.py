@@ -149,6 +149,7 @@ def _narrow(
         return None
     prefix = _common_prefix(a, b)
     suffix = _common_suffix(a, b, prefix)
+    prefix, suffix = _whole_words(a, b, prefix, suffix)
     start = a_start + prefix
     end = a_end - suffix
     # Never split a "\r\n": widen the edit over the whole line break.
@@ -159,6 +160,30 @@ def _narrow(
         suffix -= 1
         end += 1
     return start, end, b[prefix : len(b) - suffix]
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch in "_$"
+
+
+def _whole_words(a: str, b: str, prefix: int, suffix: int) -> tuple[int, int]:
+    """Shorten the kept ``prefix`` / ``suffix`` so that the edit never splits a word:
+    ``let`` -> ``const`` becomes one edit of the whole word, not ``le`` -> ``cons``
+    keeping the ``t`` (the same result, but editors and the dashboard show edits)."""
+
+    def changed_word_at(first: bool) -> bool:
+        a_end, b_end = len(a) - suffix, len(b) - suffix
+        if first:
+            return (prefix < a_end and _is_word(a[prefix])) or (
+                prefix < b_end and _is_word(b[prefix]))
+        return (prefix < a_end and _is_word(a[a_end - 1])) or (
+            prefix < b_end and _is_word(b[b_end - 1]))
+
+    while prefix and _is_word(a[prefix - 1]) and changed_word_at(first=True):
+        prefix -= 1
+    while suffix and _is_word(a[len(a) - suffix]) and changed_word_at(first=False):
+        suffix -= 1
+    return prefix, suffix
 
 
 def apply_lsp_edits(text: str, edits: Sequence[dict[str, Any]]) -> str:

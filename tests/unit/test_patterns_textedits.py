@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,11 +21,28 @@ def test_no_change_no_edits() -> None:
     assert to_lsp_edits("abc\n", "abc\n") == []
 
 
-def test_edits_are_narrowed_to_the_changed_characters() -> None:
+def test_edits_are_narrowed_to_the_changed_words() -> None:
     old = "let a = 1;\nfoo(a);\nlet b = 2;\n"
     new = "const a = 1;\nfoo(a);\nconst b = 2;\n"
-    # "let" -> "const" keeps the common "t".
-    assert to_lsp_edits(old, new) == [edit(0, 0, 0, 2, "cons"), edit(2, 0, 2, 2, "cons")]
+    # "let" -> "const" is one edit of the word, though both end in "t".
+    assert to_lsp_edits(old, new) == [edit(0, 0, 0, 3, "const"), edit(2, 0, 2, 3, "const")]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("if (a == b) {}", "if (a === b) {}", edit(0, 8, 0, 8, "=")),  # no word touched
+        ("x = foo;", "x = foo2;", edit(0, 4, 0, 7, "foo2")),
+        ("x = foo2;", "x = foo;", edit(0, 4, 0, 8, "foo")),
+        ("a.b_c = 1", "a.b_d = 1", edit(0, 2, 0, 5, "b_d")),
+        ('o["key"]', "o.key", edit(0, 1, 0, 8, ".key")),
+        ("var $x = 1", "let $x = 1", edit(0, 0, 0, 3, "let")),
+        ("f(a,b)", "f(a, b)", edit(0, 4, 0, 4, " ")),
+    ],
+)
+def test_edits_never_split_a_word(old: str, new: str, expected: dict) -> None:
+    assert to_lsp_edits(old, new) == [expected]
+    assert apply_lsp_edits(old, [expected]) == new
 
 
 def test_inserted_and_deleted_lines() -> None:
