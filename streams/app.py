@@ -404,7 +404,12 @@ def create_app(settings: Settings) -> faust.App:
     async def sync_reliabilities() -> None:
         worker.sync_reliabilities(dict(verdicts.items()))
 
-    replay_path = learning.worker_replay_path(settings.model_dir, settings.app_id)
+    # The same file across restarts: the worker takes its transitions back.
+    worker_id = learning.claim_worker_id(settings.data_dir)
+    replay_path = learning.worker_replay_path(settings.model_dir, settings.app_id, worker_id)
+    restored = learning.restore_replay(worker.planner, replay_path)
+    if restored:
+        log.info("took back %d transitions from %s", restored, replay_path)
 
     @app.timer(10.0)
     async def refresh_model() -> None:

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-import torch
 
 from patterns import PatternMatcher
 from planning.fix_planner import FixPlanner
@@ -17,14 +16,6 @@ SNIPPETS = [
     "const o = {a: a, b: function () { return 1; }};\n",
     "x = x + 1;\nlet s = 'a' + b;\nf(s);\n",
 ]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +101,30 @@ def test_an_incompatible_checkpoint_is_ignored(matcher, tmp_path: Path):
     serving = FixPlanner(matcher.rule_names)
     assert learning.refresh_model(serving, tmp_path, None) is None
     assert serving.is_cold
+
+
+def test_worker_id_survives_restarts_and_is_never_shared(tmp_path: Path):
+    first = learning.claim_worker_id(tmp_path)
+    second = learning.claim_worker_id(tmp_path)  # another live process on the same folder
+    assert str(first) != str(second)
+    kept = str(first)
+    first.release()  # the process ends
+    again = learning.claim_worker_id(tmp_path)
+    assert str(again) == kept, "a restarted worker is the same worker"
+    assert learning.worker_replay_path(tmp_path, "app", again).name == f"replay-app-{kept}.npz"
+    again.release()
+    second.release()
+
+
+def test_a_restarted_worker_takes_its_transitions_back(matcher, tmp_path: Path):
+    before = FixPlanner(matcher.rule_names, min_transitions=50)
+    for revision, content in enumerate(SNIPPETS, start=1):
+        run(CodeChange(repo="r", path="a.js", revision=revision, content=content), matcher, before)
+    path = learning.worker_replay_path(tmp_path, "app", "w1")
+    assert learning.restore_replay(before, path) == 0, "nothing saved yet"
+    saved = learning.save_replay(before, path)
+    after = FixPlanner(matcher.rule_names, min_transitions=50)
+    assert learning.restore_replay(after, path) == saved > 0
+    assert len(after.replay) == saved
+    other = FixPlanner(matcher.rule_names[:3], min_transitions=50)  # another state layout
+    assert learning.restore_replay(other, path) == 0
