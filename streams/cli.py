@@ -327,6 +327,7 @@ def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_ru
                                       ecma_version=version)
         if not no_warn_ignored:
             results += [lint.ignored_result(path) for path in selection.ignored]
+        results.sort(key=lambda result: result.path)  # ESLint reports files by path
     except (lint.UsageError, PatternError) as exc:
         _fail(str(exc))
     except Exception as exc:  # an internal error is exit code 2, as ESLint's

@@ -295,3 +295,10 @@ def test_a_folder_with_nothing_to_check_exits_2(project: Path):
         assert run("--no-error-on-unmatched-pattern", folder).exit_code == 0
     assert "are ignored" in run("node_modules").output
     assert "no files matching" in run("empty").output
+
+
+def test_files_are_reported_in_path_order_as_eslint_does(project: Path):
+    result = run("--format", "json", "--rule", "eqeqeq", "src/typo.js", "src/a.js",
+                 "src/clean.js")
+    paths = [e["filePath"] for e in json.loads(result.output)]
+    assert paths == sorted(paths) and len(paths) == 3
