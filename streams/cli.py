@@ -291,10 +291,12 @@ def subscribe(repo: str, paths: tuple[str, ...], url: str | None, access_token: 
                    "(by default each gets a warning, as in ESLint).")
 @click.option("--no-error-on-unmatched-pattern", "allow_unmatched", is_flag=True,
               help="A folder that is ignored or holds no source file is not an error.")
+@click.option("--max-warnings", type=click.IntRange(min=-1), default=-1, show_default=True,
+              help="Exit 1 when there are more warnings than this (-1: any number).")
 def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_run: bool,
         fmt: str, jobs: int, source_type: str | None, ecma_version: str | None,
         ignore_patterns: tuple[str, ...], no_ignore: bool, no_warn_ignored: bool,
-        allow_unmatched: bool) -> None:
+        allow_unmatched: bool, max_warnings: int) -> None:
     """Check files and folders offline (no Kafka), like ESLint.
 
     Rules and options also come from `fixstream.toml` or `[tool.fixstream]` in
@@ -342,7 +344,13 @@ def fix(paths: tuple[str, ...], rule_flags: tuple[str, ...], write: bool, dry_ru
         report = lint.format_stylish(results, color=sys.stdout.isatty())
         if report:
             click.echo(report)
-    sys.exit(lint.exit_code(results))
+    code = lint.exit_code(results)
+    warnings = sum(result.warning_count for result in results)
+    if code == 0 and 0 <= max_warnings < warnings:
+        click.echo(f"fixstream found too many warnings ({warnings}, maximum: {max_warnings}).",
+                   err=True)
+        code = 1
+    sys.exit(code)
 
 
 # -- everything at once -------------------------------------------------------------------

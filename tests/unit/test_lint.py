@@ -302,3 +302,11 @@ def test_files_are_reported_in_path_order_as_eslint_does(project: Path):
                  "src/clean.js")
     paths = [e["filePath"] for e in json.loads(result.output)]
     assert paths == sorted(paths) and len(paths) == 3
+
+
+def test_max_warnings(project: Path):
+    args = ("--ignore-pattern", "src/a.js", "src/a.js")
+    assert run(*args).exit_code == 0
+    assert run("--max-warnings", "1", *args).exit_code == 0
+    result = run("--max-warnings", "0", *args)
+    assert result.exit_code == 1 and "too many warnings" in result.output
