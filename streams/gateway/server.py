@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import http
 import json
 import logging
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -92,6 +93,31 @@ class _Link(NamedTuple):
     key: int  # which encoding it gets: 0 plain, else window bits; -1 its own deflate context
 
 
+class _Connection(ServerConnection):
+    """websockets' server connection that tells the gateway, through ``on_stall``, as soon
+    as it may no longer be written to blindly: its socket is past the write limit, or it
+    has left the OPEN state (every such change is followed by :meth:`send_data`, which
+    writes the close frame, or by :meth:`connection_lost`). Until then, a delivery round
+    writes to it without looking at its state."""
+
+    on_stall: Callable[[], None] | None = None
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self.on_stall is not None:
+            self.on_stall()
+
+    def send_data(self) -> None:
+        super().send_data()
+        if self.on_stall is not None and self.protocol.state is not State.OPEN:
+            self.on_stall()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.on_stall is not None:
+            self.on_stall()
+
+
 def _link(connection: ServerConnection) -> _Link:
     protocol = connection.protocol
     deflate = None
@@ -124,6 +150,11 @@ class GatewayServer:
         self._wire_bytes = 0
         self._fixes_per_delivery = max(1, min(16, settings.gateway_queue_size // 2))
         self._links: dict[str, _Link] = {}  # what a delivery round needs of each client
+        # Clients a round writes to without a look at their connection: open, below the
+        # write limit, and able to say when that changes (see _Connection). The others
+        # are checked before and during every round.
+        self._unchecked: dict[str, _Link] = {}
+        self._checked: set[str] = set()
         self._server: Server | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: Any = None
@@ -179,7 +210,7 @@ class GatewayServer:
             max_size=settings.gateway_max_message_bytes,
             process_request=self._http,
             ping_interval=20, ping_timeout=20,
-            compression=None, extensions=[_DEFLATE],
+            compression=None, extensions=[_DEFLATE], create_connection=_Connection,
         )
         sockets = self._server.sockets
         if sockets:
@@ -283,13 +314,11 @@ class GatewayServer:
             # in one write (one send() call), and its outbox grows by at most that many
             # before it is written to. Between those rounds the loop runs other work
             # (client messages, Kafka fetches, drained sockets).
-            ready: dict[str, None] = {}  # clients with new frames, in routing order
             for count, ((repo, path, change_id, text, result), position) in enumerate(
                     zip(fixes, positions, strict=True), 1):
-                self._publish(repo, path, change_id, text, result, position, ready)
+                self._publish(repo, path, change_id, text, result, position)
                 if count % self._fixes_per_delivery == 0 or count == len(fixes):
-                    self._deliver(ready)
-                    ready = {}
+                    self._deliver()
                     await asyncio.sleep(0)
 
     @staticmethod
@@ -325,11 +354,10 @@ class GatewayServer:
     _history_retry_at = 0.0
 
     def _publish(self, repo: str, path: str, change_id: str, text: str,
-                 result: dict[str, Any], position: str, ready: dict[str, None]) -> None:
+                 result: dict[str, Any], position: str) -> None:
         outcome = self.core.publish(repo, path, change_id, text, position)
         if not outcome.duplicate:
             self.metrics.observe_fix(result)
-        ready.update(dict.fromkeys(outcome.ready))
         for client_id in outcome.overflowed:
             link = self._links.get(client_id)
             if link is not None:
@@ -338,38 +366,50 @@ class GatewayServer:
                 asyncio.create_task(link.connection.close(
                     CLOSE_TOO_SLOW, f"too slow: more than {self.core.queue_size} fixes queued"))
 
-    def _deliver(self, client_ids: Collection[str]) -> None:
-        """Write the frames just routed, at once, to every client that keeps up.
+    def _deliver(self) -> None:
+        """Write every frame routed and not yet written, at once, to every client that
+        keeps up.
 
         This is websockets' broadcast guidance taken one step further: no task, queue or
         wake-up per client and frame, and each distinct run of frames encoded once (JSON
         text, compression, WebSocket framing, unmasked as server frames are) and the same
         bytes written to every client that gets it, in one write. The core hands out the
-        round grouped by run of frames, so a client costs a lookup, a state check and its
-        write. Clients whose transport holds more than websockets' write limit are left
-        to a task that waits for their socket to drain; meanwhile their frames stay in the core's
-        bounded outbox, and a client whose outbox fills up is dropped as too slow.
+        round grouped by run of frames, and a client whose connection reports its changes
+        costs a lookup and its write: its state and write limit are not looked at (each
+        look at a cold object costs about as much as the write's Python). Clients whose
+        transport holds more than websockets' write limit are left to a task that waits
+        for their socket to drain; meanwhile their frames stay in the core's bounded
+        outbox, and a client whose outbox fills up is dropped as too slow.
         """
         links = self._links
         flushing = self._flushing
-        for client_id in client_ids:  # over websockets' write limit until the socket drains
+        checked = self._checked
+        unchecked = self._unchecked
+        for client_id in list(checked):
             link = links.get(client_id)
-            if link is not None and link.connection.paused and client_id not in flushing:
-                self._start_flush(client_id, link.connection)
+            if link is None:
+                checked.discard(client_id)
+            elif link.connection.paused:
+                if client_id not in flushing:
+                    self._start_flush(client_id, link.connection)
+            elif (client_id not in flushing and isinstance(link.connection, _Connection)
+                  and link.key >= 0 and link.protocol.state is State.OPEN):
+                checked.discard(client_id)  # writable again: back to the unchecked ones
+                unchecked[client_id] = link
         is_open = State.OPEN
-        for frames, members in self.core.take_grouped(client_ids, flushing).items():
+        for frames, members in self.core.take_round(flushing).items():
             encoded: dict[int, bytes] = {}  # this run as bytes, per compression
             for client_id in members:
-                link = links.get(client_id)
+                link = unchecked.get(client_id)
                 if link is None:
-                    continue
-                connection, protocol, transport, deflate, key = link
-                if protocol.state is not is_open:
-                    continue  # closing: frames sent now would break the closing handshake
-                if key < 0:  # compressed with this connection's own context
-                    for frame in frames:
-                        broadcast((connection,), frame)
-                    continue
+                    link = links.get(client_id)
+                    if link is None or link.protocol.state is not is_open:
+                        continue  # gone, or closing: frames sent now would break the closing
+                    if link.key < 0:  # compressed with this connection's own context
+                        for frame in frames:
+                            broadcast((link.connection,), frame)
+                        continue
+                _, _, transport, deflate, key = link
                 data = encoded.get(key)
                 if data is None:
                     data = encoded[key] = self._encode(frames, deflate)
@@ -436,6 +476,19 @@ class GatewayServer:
         """Make ``connection`` the one delivery writes ``client_id``'s frames to (once its
         handshake is done: the extensions it negotiated are known and fixed)."""
         self._links[client_id] = _link(connection)
+        self._checked.add(client_id)  # the next round decides whether it needs checks
+        if isinstance(connection, _Connection):
+            connection.on_stall = functools.partial(self._stall, client_id)
+
+    def _stall(self, client_id: str) -> None:
+        """``client_id``'s connection paused writing or is closing: check it from now on."""
+        if self._unchecked.pop(client_id, None) is not None:
+            self._checked.add(client_id)
+
+    def _detach(self, client_id: str) -> None:
+        self._links.pop(client_id, None)
+        self._unchecked.pop(client_id, None)
+        self._checked.discard(client_id)
 
     async def _session(self, connection: ServerConnection) -> None:
         grant = self._grants.pop(connection, None)
@@ -457,13 +510,13 @@ class GatewayServer:
                     if client_id in self._held:
                         self._held.discard(client_id)
                         if self.core.release(client_id):
-                            self._deliver((client_id,))
+                            self._deliver()
         except ConnectionClosed:
             pass
         finally:
             self.core.disconnect(client_id)
             self._grant_of.pop(client_id, None)
-            self._links.pop(client_id, None)
+            self._detach(client_id)
             self._held.discard(client_id)
 
     async def _handle(self, client_id: str, raw: str | bytes) -> str | None:

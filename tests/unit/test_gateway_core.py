@@ -264,3 +264,227 @@ def test_take_grouped_hands_out_each_run_of_frames_once_with_its_clients():
     assert core.take(a) == () and core.take(c) == (), "taken as take() would"
     assert core.pending(held) == 2 and core.pending(skipped) == 2, "left in their outboxes"
     assert core.take_grouped([a, b, c, idle]) == {}
+
+
+def test_take_round_hands_out_one_run_per_group_and_leaves_skipped_and_held_clients():
+    core = GatewayCore()
+    a, b, skipped, held, c = (core.connect() for _ in range(5))
+    for client in (a, b, skipped, held):
+        core.subscribe(client, "web")
+    core.subscribe(c, "web", ["src/**"])
+    core.hold(held)
+    for n, path in enumerate(("src/a.js", "test/b.js")):
+        core.publish("web", path, f"x{n}", result("web", path, f"x{n}"), f"{n}-0")
+    groups = core.take_round(skip={skipped})
+    assert {k: sorted(v) for k, v in groups.items() if len(k) == 2} == {
+        next(k for k in groups if len(k) == 2): sorted([a, b])}
+    ((partial, only_c),) = [(k, v) for k, v in groups.items() if len(k) == 1]
+    assert only_c == [c] and json.loads(partial[0])["subscriptions"] == ["s1"]
+    assert core.pending(skipped) == 2 and core.pending(held) == 2
+    assert core.take_round(skip={skipped}) == {}, "nothing new for the others"
+    core.publish("web", "src/c.js", "x2", result("web", "src/c.js", "x2"), "2-0")
+    later = core.take_round()
+    assert sorted(later[next(k for k in later if len(k) == 3)]) == [skipped], \
+        "a skipped client gets everything it missed, then the new fix"
+    assert sorted(later[next(k for k in later if len(k) == 1 and k[0] in
+                             [f for f in k if '"2-0"' in f])]) == sorted([a, b, c])
+    assert core.take(held) == ()
+    assert core.release(held)
+    assert [json.loads(f)["position"] for f in core.take(held)] == ["0-0", "1-0", "2-0"]
+    assert core.queued == 0, "every frame handed out is forgotten"
+
+
+def test_frames_queued_before_a_subscription_change_go_out_first_and_once():
+    core = GatewayCore()
+    a, other = core.connect(), core.connect()
+    core.subscribe(a, "web")
+    core.subscribe(other, "web")
+    core.publish("web", "a.js", "1", result("web", "a.js", "1"), "1-0")
+    core.subscribe(a, "api")  # a moves to the group of {web, api}; 1-0 stays queued
+    core.publish("api", "b.js", "2", result("api", "b.js", "2"), "2-0")
+    core.publish("web", "c.js", "3", result("web", "c.js", "3"), "3-0")
+    frames = [json.loads(f) for f in core.take(a)]
+    assert [(f["position"], f["subscriptions"]) for f in frames] == [
+        ("1-0", ["s1"]), ("2-0", ["s2"]), ("3-0", ["s1"])]
+    assert [json.loads(f)["position"] for f in core.take(other)] == ["1-0", "3-0"]
+    core.unsubscribe(a, "s1")
+    core.publish("web", "d.js", "4", result("web", "d.js", "4"), "4-0")
+    core.publish("api", "e.js", "5", result("api", "e.js", "5"), "5-0")
+    assert [json.loads(f)["position"] for f in core.take(a)] == ["5-0"]
+
+
+def test_a_client_that_falls_behind_its_group_is_dropped_alone():
+    core = GatewayCore(queue_size=3)
+    fast, slow = core.connect(), core.connect()
+    core.subscribe(fast, "r")
+    core.subscribe(slow, "r")
+    dropped = []
+    for n in range(5):
+        dropped += core.publish("r", "f.js", f"{n}", result("r", "f.js", f"{n}"),
+                                f"{n}-0").overflowed
+        core.take_round(skip={slow})  # as the server skips a client whose socket is full
+    assert dropped == [slow]
+    assert core.pending(fast) == 0 and core.pending(slow) == 0
+    assert core.publish("r", "f.js", "9", result("r", "f.js", "9"), "9-0").ready == (fast,)
+
+
+def test_taking_part_of_a_backlog_moves_only_that_client():
+    core = GatewayCore()
+    a, b = core.connect(), core.connect()
+    core.subscribe(a, "r")
+    core.subscribe(b, "r")
+    for n in range(4):
+        core.publish("r", "f.js", f"{n}", result("r", "f.js", f"{n}"), f"{n}-0")
+    assert [json.loads(f)["position"] for f in core.take(a, limit=3)] == ["0-0", "1-0", "2-0"]
+    assert core.pending(a) == 1 and core.pending(b) == 4
+    round_ = core.take_round()
+    assert sorted(len(k) for k in round_) == [1, 4]
+    assert core.queued == 0
+    core.disconnect(a)
+    core.disconnect(b)
+    assert core.publish("r", "f.js", "x", result("r", "f.js", "x"), "9-0").ready == ()
+
+
+class _Reference:
+    """The core's promises, one outbox per client and nothing shared: what groups,
+    cohorts and shared logs must be indistinguishable from."""
+
+    def __init__(self, queue_size):
+        self.limit = queue_size
+        self.clients = {}
+        self.seen = set()
+
+    def connect(self, client_id):
+        self.clients[client_id] = {"subs": {}, "next": 1, "box": [], "held": 0, "over": False}
+
+    def subscribe(self, client_id, repo, paths):
+        c = self.clients[client_id]
+        sub_id = f"s{c['next']}"
+        c["next"] += 1
+        c["subs"][sub_id] = (repo, tuple(paths))
+        return sub_id
+
+    @staticmethod
+    def matches(sub, repo, path):
+        sub_repo, paths = sub
+        return (sub_repo in (repo, "*")) and (
+            not paths or any(glob_matches(p, path.lstrip("/")) for p in paths))
+
+    def publish(self, repo, path, change_id, position):
+        if change_id in self.seen:
+            return set(), set()
+        self.seen.add(change_id)
+        ready, over = set(), set()
+        for client_id, c in self.clients.items():
+            ids = [s for s, sub in c["subs"].items() if self.matches(sub, repo, path)]
+            if c["over"] or not ids:
+                continue
+            if len(c["box"]) >= self.limit:
+                c["over"], c["box"] = True, []
+                over.add(client_id)
+                continue
+            c["box"].append((repo, position, (position, tuple(ids), False, change_id)))
+            ready.add(client_id)
+        return ready, over
+
+    def take(self, client_id, limit=None):
+        c = self.clients[client_id]
+        if c["held"]:
+            return []
+        n = len(c["box"]) if limit is None else min(limit, len(c["box"]))
+        out, c["box"] = c["box"][:n], c["box"][n:]
+        return [frame for _, _, frame in out]
+
+    def replay(self, client_id, sub_id, entries):
+        c = self.clients[client_id]
+        items = [(json.loads(text)["repo"], position,
+                  (position, (sub_id,), True, json.loads(text)["change_id"]))
+                 for position, text in entries
+                 if self.matches(c["subs"][sub_id], json.loads(text)["repo"],
+                                 json.loads(text)["path"])]
+        if items and not c["over"]:
+            done = {(r, p) for r, p, _ in items}
+            c["box"] = items + [i for i in c["box"] if (i[0], i[1]) not in done]
+        return len(items)
+
+
+def _decoded(frames):
+    out = []
+    for frame in frames:
+        f = json.loads(frame)
+        out.append((f["position"], tuple(f["subscriptions"]), f.get("replayed", False),
+                    f["result"]["change_id"]))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_groups_deliver_exactly_what_one_outbox_per_client_would(seed):
+    """Random sessions of connects, (un)subscribes, holds, replays, partial and skipped
+    takes: every client gets the same frames, in the same order, overflows at the same
+    fix and has the same backlog as with an outbox of its own."""
+    import random
+
+    rng = random.Random(seed)
+    limit = rng.choice([2, 3, 5, 50])
+    core, ref = GatewayCore(queue_size=limit), _Reference(limit)
+    repos, paths = ["web", "api"], ["src/a.js", "src/b.ts", "lib/c.js"]
+    globs = [(), (), ("src/**",), ("**/*.js",)]
+    history: list[tuple[str, str]] = []
+    live: list[str] = []
+    for step in range(300):
+        op = rng.random()
+        if op < 0.08 or len(live) < 3:
+            client_id = core.connect()
+            ref.connect(client_id)
+            live.append(client_id)
+            continue
+        client_id = rng.choice(live)
+        c = ref.clients[client_id]
+        if op < 0.18:
+            repo = rng.choice([*repos, "*"])
+            sub = core.subscribe(client_id, repo, rng.choice(globs))
+            assert sub.id == ref.subscribe(client_id, repo, sub.paths)
+        elif op < 0.22 and c["subs"]:
+            sub_id = rng.choice(list(c["subs"]))
+            del c["subs"][sub_id]
+            assert core.unsubscribe(client_id, sub_id)
+        elif op < 0.26:
+            core.disconnect(client_id)
+            live.remove(client_id)
+            del ref.clients[client_id]
+        elif op < 0.30:
+            core.hold(client_id)
+            c["held"] += 1
+        elif op < 0.36 and c["held"]:
+            c["held"] -= 1
+            assert core.release(client_id) == (not c["held"] and bool(c["box"]))
+        elif op < 0.40 and c["subs"] and history:
+            sub_id = rng.choice(list(c["subs"]))
+            entries = history[rng.randrange(len(history)):]
+            assert core.replay(client_id, sub_id, entries) == \
+                ref.replay(client_id, sub_id, entries)
+        elif op < 0.70:
+            repo, path = rng.choice(repos), rng.choice(paths)
+            change_id = f"x{step}" if rng.random() < 0.95 else "dup"
+            position = f"{step}-0"
+            text = result(repo, path, change_id)
+            outcome = core.publish(repo, path, change_id, text, position)
+            ready, over = ref.publish(repo, path, change_id, position)
+            assert (set(outcome.ready), set(outcome.overflowed)) == (ready, over)
+            if not outcome.duplicate:
+                history.append((position, text))
+        elif op < 0.80:
+            limit_ = rng.choice([None, 1, 2])
+            assert _decoded(core.take(client_id, limit_)) == ref.take(client_id, limit_)
+        else:
+            skip = set(rng.sample(live, k=min(len(live), rng.randrange(3))))
+            taken = {}
+            for frames, members in core.take_round(skip).items():
+                for member in members:
+                    assert member not in taken, "one run per client per round"
+                    taken[member] = _decoded(frames)
+            for other in live:
+                expected = [] if other in skip else ref.take(other)
+                assert taken.get(other, []) == expected, other
+        for other in live:
+            assert core.pending(other) == len(ref.clients[other]["box"])
