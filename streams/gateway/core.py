@@ -21,7 +21,7 @@ import itertools
 import json
 import operator
 from collections import OrderedDict, deque
-from collections.abc import Collection, Container, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from .globs import compile_glob
@@ -409,25 +409,6 @@ class GatewayCore:
             else:
                 taken.append(client.id)
         return out
-
-    def take_grouped(self, client_ids: Iterable[str],
-                     skip: Container[str] = ()) -> dict[tuple[str, ...], list[str]]:
-        """Everything waiting for ``client_ids`` (except those in ``skip``), removed from
-        their outboxes as :meth:`take` would, grouped by the frames taken: each distinct
-        run of frames maps to the clients that get it, in the order given."""
-        groups: dict[tuple[str, ...], list[str]] = {}
-        for client_id in client_ids:
-            if client_id in skip:
-                continue
-            frames = self.take(client_id)
-            if not frames:
-                continue
-            members = groups.get(frames)
-            if members is None:
-                groups[frames] = [client_id]
-            else:
-                members.append(client_id)
-        return groups
 
     @property
     def queued(self) -> int:

@@ -240,32 +240,6 @@ def test_recent_fixes_of_every_repo_go_first_without_duplicates():
     assert [f.get("replayed", False) for f in frames] == [True, True, False]
 
 
-def test_take_grouped_hands_out_each_run_of_frames_once_with_its_clients():
-    core = GatewayCore()
-    a, b, c, held, skipped, idle = (core.connect() for _ in range(6))
-    for client in (a, b, held, skipped):
-        core.subscribe(client, "web")
-    core.subscribe(c, "web", ["src/**"])
-    core.subscribe(idle, "api")
-    core.hold(held)
-    ready: list[str] = []
-    for n, path in enumerate(("src/a.js", "test/b.js")):
-        ready += core.publish("web", path, f"x{n}", result("web", path, f"x{n}"),
-                              f"{n}-0").ready
-    order = [b, idle, *dict.fromkeys(ready)]
-    groups = core.take_grouped(order, skip={skipped})
-    assert len(groups) == 2, "a and b share a run; c matched one fix only"
-    ((whole, members),) = [(k, v) for k, v in groups.items() if len(k) == 2]
-    ((partial, only_c),) = [(k, v) for k, v in groups.items() if len(k) == 1]
-    assert members == [b, a], "in the order given"
-    assert only_c == [c]
-    assert [json.loads(f)["position"] for f in whole] == ["0-0", "1-0"]
-    assert [json.loads(f)["position"] for f in partial] == ["0-0"]
-    assert core.take(a) == () and core.take(c) == (), "taken as take() would"
-    assert core.pending(held) == 2 and core.pending(skipped) == 2, "left in their outboxes"
-    assert core.take_grouped([a, b, c, idle]) == {}
-
-
 def test_take_round_hands_out_one_run_per_group_and_leaves_skipped_and_held_clients():
     core = GatewayCore()
     a, b, skipped, held, c = (core.connect() for _ in range(5))
