@@ -50,7 +50,8 @@ T = TypeVar("T")
 #: Files whose last content the worker keeps, to embed what changed in the next
 #: revision (larger files are not kept: their next embedding is of their head).
 _PREVIOUS_FILES = 1024
-_PREVIOUS_MAX_CHARS = 200_000
+_PREVIOUS_MAX_CHARS = 200_000  # a larger file is not remembered
+_PREVIOUS_TOTAL_CHARS = 16_000_000  # all remembered files together (~16-64 MB)
 
 
 def new_embedding_service(settings: Settings, cache: ResultCache | None) -> EmbeddingService:
@@ -105,6 +106,7 @@ class Worker:
         self.embeddings: EmbeddingService | None = (
             new_embedding_service(settings, self.cache) if settings.encoder_enabled else None)
         self._previous: OrderedDict[str, str] = OrderedDict()
+        self._previous_chars = 0
 
     @property
     def model_name(self) -> str | None:
@@ -232,11 +234,17 @@ class Worker:
     def _swap_previous(self, change: CodeChange) -> str | None:
         """The content last seen for the change's file (None if unknown); remembers
         this one in its place."""
-        previous = self._previous.pop(change.key, None)
+        remembered = self._previous
+        previous = remembered.pop(change.key, None)
+        if previous is not None:
+            self._previous_chars -= len(previous)
         if len(change.content) <= _PREVIOUS_MAX_CHARS:
-            self._previous[change.key] = change.content
-            while len(self._previous) > _PREVIOUS_FILES:
-                self._previous.popitem(last=False)
+            remembered[change.key] = change.content
+            self._previous_chars += len(change.content)
+            while (len(remembered) > _PREVIOUS_FILES
+                   or self._previous_chars > _PREVIOUS_TOTAL_CHARS):
+                _, oldest = remembered.popitem(last=False)
+                self._previous_chars -= len(oldest)
         return previous
 
     async def cached_result(self, change: Any) -> FixResult | None:

@@ -167,6 +167,26 @@ async def test_the_worker_remembers_the_previous_revision(worker: Worker) -> Non
     assert encoder.batches[-1] == ["let added = 1;"]
 
 
+def test_remembered_revisions_are_bounded_by_count_and_size(
+        worker: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    import streams.app as app_module
+
+    monkeypatch.setattr(app_module, "_PREVIOUS_TOTAL_CHARS", 250)
+    monkeypatch.setattr(app_module, "_PREVIOUS_FILES", 3)
+
+    def change(path: str, content: str) -> CodeChange:
+        return CodeChange(repo="r", path=path, revision=1, content=content)
+
+    for name in ("a", "b", "c", "d"):
+        assert worker._swap_previous(change(f"{name}.js", name * 50)) is None
+    assert list(worker._previous) == ["r:b.js", "r:c.js", "r:d.js"], "at most 3 files"
+    assert worker._swap_previous(change("e.js", "e" * 201)) is None
+    assert list(worker._previous) == ["r:e.js"], "at most 250 characters together"
+    assert worker._previous_chars == 201
+    assert worker._swap_previous(change("e.js", "new")) == "e" * 201
+    assert worker._previous_chars == 3
+
+
 async def test_without_an_encoder_the_stream_runs_on_structural_features(
         tmp_path: Path) -> None:
     off = Worker(settings(tmp_path, encoder_enabled=False))
