@@ -117,12 +117,10 @@ class Worker:
                           min_transitions=self.settings.train_min_transitions,
                           embedding_dims=self.settings.planner_embedding_dims)
 
-    def train_in_background(self, batch: TransitionBatch | None = None) -> Path | None:
-        """Fit a fresh planner on a snapshot of this worker's transitions and write the
-        next checkpoint (the refresh timer then loads it); None when there is too little.
-        ``batch``: the snapshot, taken on the engine's thread (which writes the replay)."""
-        if batch is None:
-            batch = self.planner.replay.get_all()
+    def train_in_background(self, batch: TransitionBatch) -> Path | None:
+        """Fit a fresh planner on ``batch``, a snapshot of this worker's transitions
+        taken on the engine's thread (which writes the replay), and write the next
+        checkpoint (the refresh timer then loads it); None when there is too little."""
         if len(batch) < self.settings.train_min_transitions:
             return None
         trainee = self.new_planner()
@@ -198,9 +196,9 @@ class Worker:
         (on the encoder's thread); it is taken only if it is ready when they are,
         after at most ``encoder_wait_ms`` more.
         """
-        stages.resolve_language(change)  # a change we cannot read costs no encoding
         task = None
         if self.embeddings is not None:
+            stages.resolve_language(change)  # a change we cannot read costs no embedding
             task = self.embeddings.request(change.content, self._swap_previous(change))
         encoded = await self.run_cpu(stages.encode_change, change, self.matcher)
         if self.embeddings is None:

@@ -95,7 +95,6 @@ class EmbeddingService:
         self.state: Literal["idle", "loading", "ready", "off"] = "idle"
         self._encoder: TextEncoder | None = None
         self._loaded: asyncio.Future[bool] | None = None
-        self.niceness = niceness
         self._executor = ThreadPoolExecutor(max_workers=1,
                                             thread_name_prefix="fixstream-encoder",
                                             initializer=_lower_priority, initargs=(niceness,))
@@ -175,14 +174,15 @@ class EmbeddingService:
                 if hit is not None and isinstance(hit.get("embedding"), list):
                     return [float(x) for x in hit["embedding"]]
             future = self._inflight.get(key)
+            owner = future is None  # requests for a region in flight share its encoding
             if future is None:
                 future = loop.create_future()
                 self._inflight[key] = future
                 future.add_done_callback(self._forget(key))
                 self._enqueue((region, future))
             vector = await asyncio.shield(future)
-            if vector is not None and self.cache is not None:
-                await self.cache.set(key, {"embedding": vector})
+            if owner and vector is not None and self.cache is not None:
+                await self.cache.set(key, {"embedding": vector})  # once per encoding
             return vector
         except asyncio.CancelledError:
             raise
@@ -212,7 +212,7 @@ class EmbeddingService:
             await self._wake.wait()
             self._wake.clear()
             if not await self.start():
-                self._resolve(list(self._queue), None)
+                self._give_up(list(self._queue))
                 self._queue.clear()
                 return
             while self._queue:
@@ -235,7 +235,7 @@ class EmbeddingService:
                                          f"{rows.shape} for {len(batch)} texts")
                 except Exception:
                     log.exception("the code encoder failed on a batch of %d", len(batch))
-                    self._resolve(batch, None)
+                    self._give_up(batch)
                     continue
                 self.encoded += len(batch)
                 for (_, future), vector in zip(batch, rows, strict=True):
@@ -243,10 +243,11 @@ class EmbeddingService:
                         future.set_result(_compact(vector))
 
     @staticmethod
-    def _resolve(batch: Sequence[_Pending], value: None) -> None:
+    def _give_up(batch: Sequence[_Pending]) -> None:
+        """Resolve the batch's unresolved requests with no embedding."""
         for _, future in batch:
             if not future.done():
-                future.set_result(value)
+                future.set_result(None)
 
 
 def _lower_priority(niceness: int) -> None:

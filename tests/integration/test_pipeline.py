@@ -141,29 +141,47 @@ async def test_malformed_events_go_to_dead_letters_and_the_worker_goes_on(stack:
         await consumer.stop()
 
 
+async def send_verdicts(sub: Subscriber, repo: str, path: str, rule: str, verdict: str,
+                        fix_ids: list[str]) -> None:
+    """One verdict on ``rule`` per fix id (repeats allowed), each acknowledged."""
+    for fix_id in fix_ids:
+        reply = await sub.request({"type": "feedback", "feedback": {
+            "fix_id": fix_id, "rule": rule, "verdict": verdict, "repo": repo, "path": path}})
+        assert reply["type"] == "ack"
+
+
+def reliability_of(result: dict, rule: str) -> float:
+    return next(a["reliability"] for a in result["applied"] if a["rule"] == rule)
+
+
+async def fix_until_reliability_drops(stack: Stack, sub: Subscriber, repo: str, path: str,
+                                      source: str, rule: str, below: float) -> list[dict]:
+    """Fix revisions of ``path`` (``source`` with ``{revision}`` filled in), a second
+    apart, until ``rule``'s reliability drops below ``below``; the results."""
+    results: list[dict] = []
+    async with asyncio.timeout(60):
+        for revision in range(1, 60):
+            await produce(stack, "changes",
+                          change(repo, path, revision, source.format(revision=revision)),
+                          key=f"{repo}:{path}")
+            results.append(await next_fix(sub))
+            if reliability_of(results[-1], rule) < below:
+                break
+            await asyncio.sleep(1.0)
+    return results
+
+
 async def test_feedback_updates_the_rules_reliability(stack: Stack):
     repo = f"fb-{uuid.uuid4().hex[:6]}"
     async with Subscriber(stack.url) as sub:
         await sub.subscribe(repo)
-        for i in range(10):
-            reply = await sub.request({"type": "feedback", "feedback": {
-                "fix_id": f"f{i}", "rule": "prefer-const", "verdict": "reject", "repo": repo,
-                "path": "a.js"}})
-            assert reply["type"] == "ack"
-        reliability = None
-        async with asyncio.timeout(60):
-            for revision in range(1, 60):
-                await produce(stack, "changes",
-                              change(repo, "a.js", revision, f"let a = {revision};\nf(a);\n"),
-                              key=f"{repo}:a.js")
-                result = await next_fix(sub)
-                [applied] = result["applied"]
-                reliability = applied["reliability"]
-                if reliability < 0.9:
-                    break
-                await asyncio.sleep(1.0)
+        await send_verdicts(sub, repo, "a.js", "prefer-const", "reject",
+                            [f"f{i}" for i in range(10)])
+        results = await fix_until_reliability_drops(
+            stack, sub, repo, "a.js", "let a = {revision};\nf(a);\n", "prefer-const", 0.9)
+        assert all(len(result["applied"]) == 1 for result in results)
         # Prior 0.9 worth 10 verdicts, then 10 rejections: 9 / 20.
-        assert reliability == pytest.approx(0.45)
+        assert reliability_of(results[-1], "prefer-const") == pytest.approx(0.45)
 
 
 async def test_repeated_feedback_counts_once(stack: Stack):
@@ -172,27 +190,12 @@ async def test_repeated_feedback_counts_once(stack: Stack):
     repo = f"dup-{uuid.uuid4().hex[:6]}"
     async with Subscriber(stack.url) as sub:
         await sub.subscribe(repo)
-        for _ in range(6):
-            reply = await sub.request({"type": "feedback", "feedback": {
-                "fix_id": "same-fix", "rule": "no-var", "verdict": "reject", "repo": repo,
-                "path": "d.js"}})
-            assert reply["type"] == "ack"
+        await send_verdicts(sub, repo, "d.js", "no-var", "reject", ["same-fix"] * 6)
         once = 0.85 * 10 / 11  # prior 0.85 worth 10 verdicts, then one rejection
-        reliability = None
-        async with asyncio.timeout(60):
-            for revision in range(1, 60):
-                await produce(stack, "changes",
-                              change(repo, "d.js", revision, f"var d = {revision};\nf(d);\n"),
-                              key=f"{repo}:d.js")
-                result = await next_fix(sub)
-                reliability = next(a["reliability"] for a in result["applied"]
-                                   if a["rule"] == "no-var")
-                if reliability < 0.85:
-                    break
-                await asyncio.sleep(1.0)
+        await fix_until_reliability_drops(
+            stack, sub, repo, "d.js", "var d = {revision};\nf(d);\n", "no-var", 0.85)
         await asyncio.sleep(3.0)  # later copies, if they counted, would show by now
         await produce(stack, "changes", change(repo, "d.js", 100, "var d = 100;\nf(d);\n"),
                       key=f"{repo}:d.js")
         result = await next_fix(sub)
-        reliability = next(a["reliability"] for a in result["applied"] if a["rule"] == "no-var")
-        assert reliability == pytest.approx(once)
+        assert reliability_of(result, "no-var") == pytest.approx(once)
