@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from string import ascii_letters, digits
 from typing import Final
 
 from tree_sitter import Tree
@@ -23,12 +22,12 @@ __all__ = ["misread_let_gaps", "repair_let_gaps"]
 
 # `let` with a line break or a comment after it: maybe a declaration tree-sitter
 # misreads. The literal comes first so that the scan is a fast substring search;
-# the byte before is checked apart (not a name character nor a dot).
+# the look-behind after it rules out a name character or a dot before `let`.
 _LET_BEFORE_GAP: Final = re.compile(
-    rb"let(?=(?:[ \t\f\v]|\xc2\xa0|\xef\xbb\xbf)*"  # spaces, NBSP, BOM
+    rb"let(?<![\w$.]let)"
+    rb"(?=(?:[ \t\f\v]|\xc2\xa0|\xef\xbb\xbf)*"  # spaces, NBSP, BOM
     rb"(?:[\r\n]|\xe2\x80[\xa8\xa9]|/[/*]))"  # then a line break (LS, PS too) or a comment
 )
-_NAME_OR_DOT: Final = frozenset(f"{ascii_letters}{digits}_$.".encode())
 # What may follow: a name (in TypeScript `x: T` reads as a label), an object pattern.
 _BINDING_STARTS: Final = frozenset({"identifier", "statement_identifier", "{"})
 
@@ -44,8 +43,6 @@ def misread_let_gaps(data: bytes, tree: Tree) -> list[tuple[int, int]]:
     root = tree.root_node
     for match in _LET_BEFORE_GAP.finditer(data):
         start, end = match.span()
-        if start > 0 and data[start - 1] in _NAME_OR_DOT:
-            continue
         keyword = root.descendant_for_byte_range(start, end)
         if (
             keyword is None

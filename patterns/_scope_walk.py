@@ -443,7 +443,7 @@ class _Analyzer:
         body = node.child_by_field_name("body")
         if body is not None:
             if body.type == "statement_block":
-                tasks.extend(self._visit_all(_named(body), inner, uncertain))
+                tasks.extend(self._visit_all(body.named_children, inner, uncertain))
             else:
                 tasks.append((_VISIT, body, inner, None, uncertain))
         self._push(tasks)
@@ -486,7 +486,7 @@ class _Analyzer:
                 block = self._new_scope("class-static-block", member, scope)
                 inner = member.child_by_field_name("body")
                 if inner is not None:
-                    tasks.extend(self._visit_all(_named(inner), block, uncertain))
+                    tasks.extend(self._visit_all(inner.named_children, block, uncertain))
             else:
                 tasks.append((_VISIT, member, scope, None, uncertain or member.is_error))
         return tasks
@@ -510,7 +510,7 @@ class _Analyzer:
         body = node.child_by_field_name("body")
         if body is not None:
             inner = self._new_scope("switch", body, scope)
-            tasks.extend(self._visit_all(_named(body), inner, uncertain))
+            tasks.extend(self._visit_all(body.named_children, inner, uncertain))
         self._push(tasks)
 
     def _with_statement(self, node: Node, scope: Scope, uncertain: bool) -> None:
@@ -761,8 +761,6 @@ def _actions(
                 table[kind_id] = _PAIR
             elif kind in _HANDLERS:
                 table[kind_id] = _HANDLERS[kind]
-            elif kind == "ERROR":
-                table[kind_id] = _ERROR
         inert = frozenset(kind_id for kind_id, action in table.items() if action is _SKIP)
         grammar = _Grammar(
             _field_id(language, "object"),

@@ -14,13 +14,11 @@ template, regex or number is one token; comments are skipped),
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Final, Literal, TypeAlias
 
 from tree_sitter import Node
 
 from ..parsing import ParsedSource
-from ..rule import RuleContext
 from . import _tokens
 from ._literals import (
     BigInt,
@@ -43,10 +41,8 @@ __all__ = [
     "first_token",
     "is_parenthesised",
     "is_same_reference",
-    "iter_nodes",
     "last_token",
     "misparsed_non_null",
-    "nodes_of_type",
     "operator_token",
     "parenthesised_range",
     "precedence",
@@ -62,45 +58,6 @@ COMMENTS: Final = frozenset({"comment", "html_comment"})
 _WHOLE_TOKENS: Final = frozenset(
     {"string", "template_string", "regex", "number", "jsx_text", "html_comment", "comment"}
 )
-
-
-def iter_nodes(root: Node) -> Iterator[Node]:
-    """Every node under ``root`` (itself included) in document order; iterative."""
-    cursor = root.walk()
-    while True:
-        current = cursor.node
-        assert current is not None
-        yield current
-        if cursor.goto_first_child():
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return
-            if cursor.node == root:
-                return
-
-
-# The node kinds the expression rules start from.
-_INDEXED: Final = frozenset(
-    {
-        "binary_expression",
-        "assignment_expression",
-        "augmented_assignment_expression",
-        "ternary_expression",
-        "call_expression",
-        "if_statement",
-    }
-)
-
-
-def nodes_of_type(ctx: RuleContext, *kinds: str) -> Iterator[Node]:
-    """The nodes of the given kinds (from :data:`_INDEXED`), kind by kind, each in
-    document order, from the source's node index."""
-    source = ctx.source
-    for kind in kinds:
-        if kind not in _INDEXED:
-            raise ValueError(f"{kind!r} is not indexed")
-        yield from source.nodes_of(kind)
 
 
 def _inner(node: Node) -> list[Node]:

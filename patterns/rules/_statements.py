@@ -8,21 +8,16 @@ module bodies are not statement lists. Offsets here are byte offsets.
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from string import ascii_letters, digits
 from typing import Final
 
 from tree_sitter import Node
 
-from ..parsing import ParsedSource
 from . import _tokens
 
 __all__ = [
     "ATOMIC_TOKENS",
     "FUNCTIONS",
     "enclosing_function",
-    "find_nodes",
     "first_token",
     "function_range",
     "has_word",
@@ -50,23 +45,12 @@ ATOMIC_TOKENS: Final = frozenset({"string", "regex", "template_string", "jsx_tex
 # A statement_block owned by one of these is a TypeScript module body.
 _MODULE_BODY_OWNERS: Final = frozenset({"internal_module", "module", "ambient_declaration"})
 _LINE_BREAKS: Final = (b"\n", b"\r", "\u2028".encode(), "\u2029".encode())
-_NAME_BYTES: Final = frozenset(f"{ascii_letters}{digits}_$".encode())
-
-
-@cache
-def _word_pattern(word: bytes) -> re.Pattern[bytes]:
-    # The word first, so that the scan is a fast substring search; the byte
-    # before is checked apart.
-    return re.compile(re.escape(word) + rb"(?![\w$])")
 
 
 def has_word(data: bytes, word: bytes) -> bool:
     """Whether ``word`` stands in ``data`` with no ASCII name character (or ``$``)
     on either side: a cheap, safe test that source text may hold a keyword."""
-    return any(
-        match.start() == 0 or data[match.start() - 1] not in _NAME_BYTES
-        for match in _word_pattern(word).finditer(data)
-    )
+    return _tokens.word_pattern(word).search(data) is not None
 
 
 def named(node: Node) -> list[Node]:
@@ -148,11 +132,3 @@ def line_break_between(data: bytes, start: int, end: int) -> bool:
     """Whether ``data[start:end]`` holds a line break (ESLint's set of them)."""
     chunk = data[start:end]
     return any(mark in chunk for mark in _LINE_BREAKS)
-
-
-def find_nodes(source: ParsedSource, types: tuple[str, ...]) -> list[Node]:
-    """Every node of the given types, in document order (outer before inner).
-
-    Types the grammar lacks (``function`` in newer grammars...) are ignored.
-    """
-    return source.nodes_of(*types)

@@ -16,7 +16,6 @@ Zero-width nodes (tree-sitter's MISSING tokens) are never tokens.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Final
 
@@ -159,11 +158,8 @@ def occurrences(source: ParsedSource, word: str) -> Iterator[Node]:
     word is rare, as names such as ``undefined``, ``RegExp`` or ``Boolean`` are.
     Hits inside strings, comments or longer names are skipped.
     """
-    literal = re.escape(word.encode())
-    # The look-behind comes after the word so that the scan can hunt for the word.
-    pattern = re.compile(literal + rb"(?<![\w$]" + literal + rb")(?![\w$])")
     root = source.root
-    for match in pattern.finditer(source.data):
+    for match in _tokens.word_pattern(word.encode()).finditer(source.data):
         node = root.descendant_for_byte_range(match.start(), match.end())
         if node is not None and node.start_byte == match.start() and node.end_byte == match.end():
             yield node

@@ -25,6 +25,7 @@ from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
+from ._estree_view import operator_of
 from ._function_forms import (
     first_token,
     has_comment_in,
@@ -52,11 +53,6 @@ _ASI_HAZARDS: Final = ("(", "[", "/", "+", "-")
 
 def _statements(block: Node) -> list[Node]:
     return [c for c in block.named_children if c.type not in ("comment", "html_comment")]
-
-
-def _operator_type(node: Node) -> str | None:
-    operator = node.child_by_field_name("operator")
-    return None if operator is None else operator.type
 
 
 def _in_for_initializer(node: Node) -> bool:
@@ -100,7 +96,7 @@ class ArrowBodyStyle(Rule):
         in_operators = [
             n.start_byte
             for n in ctx.source.nodes_of("binary_expression")
-            if _operator_type(n) == "in"
+            if operator_of(n) == "in"
         ]
         mode = ctx.options[0]
         object_needs_return = (

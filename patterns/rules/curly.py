@@ -29,7 +29,7 @@ from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
 from ._estree import estree_range
-from ._statements import find_nodes, first_token, last_token, named, token_after, token_before
+from ._statements import first_token, last_token, named, token_after, token_before
 
 __all__ = ["Curly"]
 
@@ -136,7 +136,7 @@ class _Run:
         self.fixable = not ctx.source.has_errors
 
     def run(self) -> Iterator[Problem]:
-        for node in find_nodes(self.source, _HEADS):
+        for node in self.source.nodes_of(*_HEADS):
             for check in self.checks(node):
                 if check.expected is not None and check.expected != check.actual:
                     yield self.report(check)

@@ -53,7 +53,6 @@ from ._estree import (
     is_parenthesised,
     is_same_reference,
     misparsed_non_null,
-    nodes_of_type,
     operator_token,
     precedence,
     token_after,
@@ -140,7 +139,7 @@ class _Check:
             if self.check_if:
                 handlers["if_statement"] = self.if_statement
         for kind, handler in handlers.items():
-            for node in nodes_of_type(self.ctx, kind):
+            for node in self.ctx.source.nodes_of(kind):
                 if node.has_error or misparsed_non_null(self.ctx.source, node):
                     continue
                 problem = handler(node)

@@ -34,7 +34,6 @@ from ..scope import Reference, Scope, ScopeManager
 from ..types import Problem, TextEdit
 from ._statements import (
     enclosing_function,
-    find_nodes,
     first_token,
     function_range,
     is_statement_list,
@@ -141,7 +140,7 @@ class _Check:
         self._references: dict[str, list[Reference]] | None = None
 
     def run(self) -> Iterator[Problem]:
-        for node in find_nodes(self.ctx.source, ("if_statement",)):
+        for node in self.ctx.source.nodes_of("if_statement"):
             reported = self.reported_else(node)
             if reported is not None:
                 yield self.problem(reported)

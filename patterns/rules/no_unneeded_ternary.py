@@ -28,7 +28,6 @@ from ._estree import (
     binary_precedence,
     is_parenthesised,
     misparsed_non_null,
-    nodes_of_type,
     operator_token,
     parenthesised_range,
     precedence,
@@ -103,7 +102,7 @@ class NoUnneededTernary(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         source = ctx.source
         default_assignment = bool(ctx.options[0]["defaultAssignment"])
-        for node in nodes_of_type(ctx, "ternary_expression"):
+        for node in ctx.source.nodes_of("ternary_expression"):
             if node.has_error or misparsed_non_null(ctx.source, node):
                 continue
             test = node.child_by_field_name("condition")

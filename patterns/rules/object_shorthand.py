@@ -40,6 +40,7 @@ from ._object_syntax import (
     string_value,
     unparen,
 )
+from ._tokens import word_pattern
 
 __all__ = ["ObjectShorthand"]
 
@@ -161,7 +162,7 @@ class ObjectShorthand(Rule):
         return _Check(ctx, options).run()
 
 
-_ARGUMENTS: Final = re.compile(rb"arguments(?<![\w$]arguments)(?![\w$])")
+_ARGUMENTS: Final = word_pattern(b"arguments")
 
 
 def _lexical_uses(source: ParsedSource) -> Iterator[Node]:

@@ -34,7 +34,6 @@ from ._estree import (
     is_parenthesised,
     is_same_reference,
     misparsed_non_null,
-    nodes_of_type,
     operator_token,
     precedence,
     token_kind,
@@ -89,7 +88,7 @@ class OperatorAssignment(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         never = ctx.options[0] == "never"
         wanted = "augmented_assignment_expression" if never else "assignment_expression"
-        for node in nodes_of_type(ctx, wanted):
+        for node in ctx.source.nodes_of(wanted):
             if node.has_error or misparsed_non_null(ctx.source, node):
                 continue
             problem = self._prohibit(ctx, node) if never else self._verify(ctx, node)

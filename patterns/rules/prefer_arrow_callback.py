@@ -66,7 +66,7 @@ def _usage(ctx: RuleContext, function: Node) -> _Usage:
     """What ``function`` uses of its own ``this``, ``super`` and ``new.target``
     (nested arrow functions included, other nested functions excluded)."""
     source = ctx.source
-    uses, starts = ctx.shared(_USES_KEY, lambda: _uses(source))
+    uses, starts = source.fact(_USES_KEY, _uses)
     first = bisect_left(starts, function.start_byte)
     last = bisect_right(starts, function.end_byte)
     this = super_ = new_target = False

@@ -29,7 +29,6 @@ from ._estree import (
     COMMENTS,
     can_tokens_be_adjacent,
     comments_between,
-    nodes_of_type,
     static_property_name,
     token_after,
     token_before,
@@ -114,7 +113,7 @@ class PreferNumericLiterals(Rule):
         # `Number` (its key may be an escaped string): either word is in the text.
         if b"parseInt" not in source.data and b"Number" not in source.data:
             return
-        for node in nodes_of_type(ctx, "call_expression"):
+        for node in source.nodes_of("call_expression"):
             if node.has_error:
                 continue
             callee = node.child_by_field_name("function")

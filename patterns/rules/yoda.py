@@ -33,7 +33,6 @@ from ._estree import (
     is_same_reference,
     last_token,
     misparsed_non_null,
-    nodes_of_type,
     operator_token,
     token_after,
     token_before,
@@ -138,7 +137,7 @@ class Yoda(Rule):
         except_range = bool(ctx.options[1]["exceptRange"])
         only_equality = bool(ctx.options[1]["onlyEquality"])
         side = "left" if always else "right"
-        for node in nodes_of_type(ctx, "binary_expression"):
+        for node in ctx.source.nodes_of("binary_expression"):
             parts = _binary_parts(node, source)
             if parts is None or parts[1] not in _FLIPPED or node.has_error:
                 continue

@@ -268,6 +268,8 @@ def test_without_a_let_word_no_scope_analysis_is_asked_for() -> None:
         (b"deleted outlet let_ let$", False),
         (b"a.let\nx", True),  # a safe over-estimate: the rule decides
         (b"\xc3\xa9let x", True),  # a non-ASCII name character counts as a boundary
+        (b"outlet; let", True),  # a later whole word after a longer one
+        (b"_let letx let9", False),
     ],
 )
 def test_has_word(data: bytes, found: bool) -> None:
