@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -223,6 +223,30 @@ class Worker:
         self.counters.fixed += 1
         return result
 
+    async def take_feedback(self, record: Feedback, key: str, partition: int | None,
+                            given: MutableMapping[str, Any],
+                            verdicts: MutableMapping[str, Any]) -> bool:
+        """Count one verdict and record its fix's steps with it; False for a repeat.
+
+        ``given`` is the ledger of verdicts per feedback ``key`` (a file), so each fix id
+        and rule counts once (see :func:`stages.remember_verdict`); it is keyed like the
+        event, so it lives on the event's partition. ``verdicts`` holds every worker's
+        counts: each worker writes only under its own ``partition``'s key, or verdicts
+        that cross in flight would count as one.
+        """
+        ledger, previous = stages.remember_verdict(
+            given.get(key), record.fix_id, record.rule, record.verdict)
+        if previous == record.verdict:
+            self.counters.duplicate_feedback += 1
+            return False
+        given[key] = ledger
+        counts_key = stages.verdict_key(record.rule, partition)
+        verdicts[counts_key] = stages.count_verdict(
+            verdicts.get(counts_key), record.verdict, replaces=previous)
+        if previous is None:  # a changed mind does not re-record the steps
+            await self.judge(record)
+        return True
+
     async def judge(self, record: Feedback) -> int:
         """Record the steps of ``record``'s fix and rule with its verdict; returns how
         many (0 when none wait here). On the engine's thread: it owns the replay."""
@@ -388,22 +412,9 @@ def create_app(settings: Settings) -> faust.App:
         async for event in stream.events():
             async def handle(event: faust.EventT = event) -> None:
                 record = parse_record(event.value, Feedback, max_bytes=1 << 20)
-                # Counted once per fix id and rule (see stages.remember_verdict); the
-                # ledger is keyed like the event, so it lives on the event's partition.
                 key = event.key.decode("utf-8", "replace") if event.key else record.fix_id
-                ledger, previous = stages.remember_verdict(
-                    given.get(key), record.fix_id, record.rule, record.verdict)
-                if previous == record.verdict:
-                    worker.counters.duplicate_feedback += 1
-                    return
-                given[key] = ledger
-                # Every worker writes the global table: each only under its own
-                # partition's key, or verdicts that cross in flight count as one.
-                counts_key = stages.verdict_key(record.rule, event.message.partition)
-                verdicts[counts_key] = stages.count_verdict(
-                    verdicts.get(counts_key), record.verdict, replaces=previous)
-                if previous is None:  # a changed mind does not re-record the steps
-                    await worker.judge(record)
+                await worker.take_feedback(record, key, event.message.partition, given,
+                                           verdicts)
             await guarded("feedback", event, handle)
 
     @app.timer(2.0)

@@ -150,3 +150,30 @@ async def test_the_app_flushes_the_waiting_steps_when_it_shuts_down(tmp_path: Pa
         assert recorded == ["a step"] and len(worker.pending) == 0
     finally:
         await worker.close()
+
+
+async def test_feedback_counts_each_fix_once_and_a_changed_mind_replaces_it(
+        worker: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams.records import Feedback
+
+    judged: list[str] = []
+
+    async def judge(record: Feedback) -> int:
+        judged.append(record.verdict)
+        return 0
+
+    monkeypatch.setattr(worker, "judge", judge)
+    given: dict[str, Any] = {}
+    verdicts: dict[str, Any] = {}
+
+    def feedback(verdict: str) -> Feedback:
+        return Feedback(fix_id="f1", rule="no-var", verdict=verdict, repo="r", path="a.js")
+
+    assert await worker.take_feedback(feedback("accept"), "r:a.js", 2, given, verdicts)
+    assert not await worker.take_feedback(feedback("accept"), "r:a.js", 2, given, verdicts)
+    assert worker.counters.duplicate_feedback == 1
+    assert await worker.take_feedback(feedback("reject"), "r:a.js", 2, given, verdicts)
+    key = stages.verdict_key("no-var", 2)
+    assert list(verdicts) == [key], "counted under this partition's key"
+    assert verdicts[key] == stages.count_verdict(None, "reject")
+    assert judged == ["accept"], "a changed mind does not re-record the steps"
