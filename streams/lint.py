@@ -10,7 +10,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +28,7 @@ from .client import SOURCE_SUFFIXES
 
 __all__ = ["DEFAULT_IGNORES", "IgnoreRules", "LintConfig", "UsageError", "load_config",
            "parse_rule_flags", "parse_ecma_version", "default_source_type", "ignore_rules",
-           "discover", "select_files", "Selection", "ignored_result", "IGNORED_BY_PATTERN",
+           "select_files", "Selection", "ignored_result", "IGNORED_BY_PATTERN",
            "IGNORED_NODE_MODULES", "lint_file", "lint_files", "format_stylish", "format_json",
            "exit_code"]
 
@@ -331,12 +331,6 @@ def select_files(paths: Sequence[str | Path], ignores: IgnoreRules | None = None
                 f"{', '.join(sorted(SOURCE_SUFFIXES))}); check the path, or pass "
                 "--no-error-on-unmatched-pattern")
     return selection
-
-
-def discover(paths: Sequence[str | Path], ignores: IgnoreRules | None = None) -> Iterator[Path]:
-    """The files :func:`select_files` would check, ignoring named-but-ignored files and
-    folders without source files (no error)."""
-    yield from select_files(paths, ignores, error_on_unmatched=False).files
 
 
 def ignored_result(path: str | Path) -> FileResult:

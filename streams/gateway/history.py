@@ -20,11 +20,10 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
+from .core import ALL_REPOS  # `recent` over every repo, as a subscription to every repo
+
 __all__ = ["Position", "parse_position", "format_position", "Replay", "HistoryStore",
            "MemoryHistory", "RedisHistory", "ALL_REPOS"]
-
-#: ``recent`` over every repo.
-ALL_REPOS = "*"
 
 log = logging.getLogger("fixstream.gateway")
 

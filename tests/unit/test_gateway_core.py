@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from streams.gateway.core import GatewayCore
+from streams.gateway.core import GatewayCore, PublishOutcome
 from streams.gateway.globs import glob_matches
 from streams.gateway.protocol import ProtocolError, parse_client_message
 
@@ -11,14 +11,19 @@ def result(repo: str, path: str, change_id: str) -> str:
     return json.dumps({"repo": repo, "path": path, "change_id": change_id})
 
 
+def publish(core: GatewayCore, repo: str, path: str, change_id: str,
+            position: str) -> PublishOutcome:
+    """Publish the fix ``result(repo, path, change_id)`` at ``position``."""
+    return core.publish(repo, path, change_id, result(repo, path, change_id), position)
+
+
 def test_routes_by_repo_and_path_glob():
     core = GatewayCore()
     a, b, c = core.connect(), core.connect(), core.connect()
     sa = core.subscribe(a, "web", ["src/**"])
     core.subscribe(b, "web", ["test/*.js"])
     core.subscribe(c, "api")
-    outcome = core.publish("web", "src/ui/app.js", "x1", result("web", "src/ui/app.js", "x1"),
-                           "0:1")
+    outcome = publish(core, "web", "src/ui/app.js", "x1", "0:1")
     assert outcome.ready == (a,)
     [frame] = core.take(a)
     decoded = json.loads(frame)
@@ -34,7 +39,7 @@ def test_one_frame_per_client_listing_every_matching_subscription():
     a = core.connect()
     s1 = core.subscribe(a, "web", ["**/*.js"])
     s2 = core.subscribe(a, "web")
-    core.publish("web", "a.js", "x", result("web", "a.js", "x"), "0:0")
+    publish(core, "web", "a.js", "x", "0:0")
     [frame] = core.take(a)
     assert json.loads(frame)["subscriptions"] == [s1.id, s2.id]
 
@@ -43,8 +48,8 @@ def test_duplicates_by_change_id_are_dropped():
     core = GatewayCore()
     a = core.connect()
     core.subscribe(a, "r")
-    assert core.publish("r", "f.js", "same", result("r", "f.js", "same"), "0:0").ready == (a,)
-    again = core.publish("r", "f.js", "same", result("r", "f.js", "same"), "0:1")
+    assert publish(core, "r", "f.js", "same", "0:0").ready == (a,)
+    again = publish(core, "r", "f.js", "same", "0:1")
     assert again.duplicate and again.ready == ()
     assert len(core.take(a)) == 1
 
@@ -56,13 +61,13 @@ def test_full_queue_marks_client_overflowed_and_spares_others():
     core.subscribe(fast, "r")
     overflowed = []
     for i in range(3):
-        outcome = core.publish("r", "f.js", f"id{i}", result("r", "f.js", f"id{i}"), f"0:{i}")
+        outcome = publish(core, "r", "f.js", f"id{i}", f"0:{i}")
         overflowed += outcome.overflowed
         assert len(core.take(fast)) == 1
     assert overflowed == [slow]
     assert core.pending(slow) == 0
     # An overflowed client gets nothing more; the fast one goes on.
-    outcome = core.publish("r", "f.js", "id9", result("r", "f.js", "id9"), "0:9")
+    outcome = publish(core, "r", "f.js", "id9", "0:9")
     assert outcome.ready == (fast,)
 
 
@@ -72,11 +77,11 @@ def test_unsubscribe_and_disconnect_stop_delivery():
     sub = core.subscribe(a, "r")
     assert core.unsubscribe(a, sub.id)
     assert not core.unsubscribe(a, sub.id)
-    assert core.publish("r", "f.js", "1", result("r", "f.js", "1"), "0:0").ready == ()
+    assert publish(core, "r", "f.js", "1", "0:0").ready == ()
     core.subscribe(a, "r")
     core.disconnect(a)
     assert core.client_count == 0
-    assert core.publish("r", "f.js", "2", result("r", "f.js", "2"), "0:1").ready == ()
+    assert publish(core, "r", "f.js", "2", "0:1").ready == ()
 
 
 def test_unsubscribing_one_of_two_subscriptions_on_a_repo_keeps_the_other():
@@ -85,7 +90,7 @@ def test_unsubscribing_one_of_two_subscriptions_on_a_repo_keeps_the_other():
     s1 = core.subscribe(a, "r", ["a/**"])
     core.subscribe(a, "r", ["b/**"])
     core.unsubscribe(a, s1.id)
-    assert core.publish("r", "b/x.js", "1", result("r", "b/x.js", "1"), "0:0").ready == (a,)
+    assert publish(core, "r", "b/x.js", "1", "0:0").ready == (a,)
 
 
 @pytest.mark.parametrize("bad", [{"repo": ""}, {"repo": "r", "paths": [""]}])
@@ -153,9 +158,9 @@ def test_wildcard_repo_subscription_sees_every_repo():
     dash, editor = core.connect(), core.connect()
     core.subscribe(dash, "*")
     core.subscribe(editor, "web")
-    assert set(core.publish("web", "a.js", "1", result("web", "a.js", "1"), "0:0").ready) == {
+    assert set(publish(core, "web", "a.js", "1", "0:0").ready) == {
         dash, editor}
-    assert core.publish("api", "b.js", "2", result("api", "b.js", "2"), "0:1").ready == (dash,)
+    assert publish(core, "api", "b.js", "2", "0:1").ready == (dash,)
 
 
 def test_a_client_of_a_repo_and_of_every_repo_gets_one_frame_listing_both():
@@ -164,12 +169,12 @@ def test_a_client_of_a_repo_and_of_every_repo_gets_one_frame_listing_both():
     every = core.subscribe(a, "*")
     web = core.subscribe(a, "web")
     core.subscribe(other, "web")
-    assert set(core.publish("web", "a.js", "1", result("web", "a.js", "1"), "0:0").ready) == {
+    assert set(publish(core, "web", "a.js", "1", "0:0").ready) == {
         a, other}
     [frame] = core.take(a)
     assert json.loads(frame)["subscriptions"] == [every.id, web.id]
     core.unsubscribe(a, every.id)
-    core.publish("web", "b.js", "2", result("web", "b.js", "2"), "0:1")
+    publish(core, "web", "b.js", "2", "0:1")
     [frame] = core.take(a)
     assert json.loads(frame)["subscriptions"] == [web.id]
 
@@ -179,8 +184,8 @@ def test_replay_goes_first_and_overlapping_live_frames_are_dropped():
     a = core.connect()
     sub = core.subscribe(a, "r", ["src/**"])
     # Live fixes arrive while the history is read: 5-0 is also in the history.
-    core.publish("r", "src/b.js", "id5", result("r", "src/b.js", "id5"), "5-0")
-    core.publish("r", "src/c.js", "id6", result("r", "src/c.js", "id6"), "6-0")
+    publish(core, "r", "src/b.js", "id5", "5-0")
+    publish(core, "r", "src/c.js", "id6", "6-0")
     history = [("3-0", result("r", "src/a.js", "id3")),
                ("4-0", result("r", "lib/x.js", "id4")),
                ("5-0", result("r", "src/b.js", "id5"))]
@@ -203,7 +208,7 @@ def test_clients_with_the_same_subscription_ids_share_one_frame_object():
     assert core.subscribe(a, "r").id == core.subscribe(b, "r").id == "s1"
     core.subscribe(c, "r", ["lib/**"])
     core.subscribe(c, "r", ["src/**"])  # c matches with its s2 only
-    core.publish("r", "src/a.js", "1", result("r", "src/a.js", "1"), "1-0")
+    publish(core, "r", "src/a.js", "1", "1-0")
     [fa], [fb], [fc] = core.take(a), core.take(b), core.take(c)
     assert fa is fb, "one frame object for every client with the same matched ids"
     assert json.loads(fc)["subscriptions"] == ["s2"]
@@ -215,7 +220,7 @@ def test_a_held_client_gets_nothing_until_released_then_everything_in_order():
     a = core.connect()
     core.subscribe(a, "r")
     core.hold(a)
-    core.publish("r", "a.js", "1", result("r", "a.js", "1"), "1-0")
+    publish(core, "r", "a.js", "1", "1-0")
     assert core.take(a) == () and core.pending(a) == 1
     assert core.release(a) is True
     assert [json.loads(f)["position"] for f in core.take(a)] == ["1-0"]
@@ -227,8 +232,8 @@ def test_recent_fixes_of_every_repo_go_first_without_duplicates():
     dash = core.connect()
     sub = core.subscribe(dash, "*", ["src/**"])
     core.hold(dash)  # the server holds the client while it reads the history
-    core.publish("web", "src/b.js", "b", result("web", "src/b.js", "b"), "5-0")  # live, also read
-    core.publish("api", "src/c.js", "c", result("api", "src/c.js", "c"), "6-0")  # live only
+    publish(core, "web", "src/b.js", "b", "5-0")  # live, also read
+    publish(core, "api", "src/c.js", "c", "6-0")  # live only
     recent = [("3-0", result("api", "src/a.js", "a")),
               ("4-0", result("web", "lib/x.js", "x")),
               ("5-0", result("web", "src/b.js", "b"))]
@@ -248,7 +253,7 @@ def test_take_round_hands_out_one_run_per_group_and_leaves_skipped_and_held_clie
     core.subscribe(c, "web", ["src/**"])
     core.hold(held)
     for n, path in enumerate(("src/a.js", "test/b.js")):
-        core.publish("web", path, f"x{n}", result("web", path, f"x{n}"), f"{n}-0")
+        publish(core, "web", path, f"x{n}", f"{n}-0")
     groups = core.take_round(skip={skipped})
     assert {k: sorted(v) for k, v in groups.items() if len(k) == 2} == {
         next(k for k in groups if len(k) == 2): sorted([a, b])}
@@ -256,7 +261,7 @@ def test_take_round_hands_out_one_run_per_group_and_leaves_skipped_and_held_clie
     assert only_c == [c] and json.loads(partial[0])["subscriptions"] == ["s1"]
     assert core.pending(skipped) == 2 and core.pending(held) == 2
     assert core.take_round(skip={skipped}) == {}, "nothing new for the others"
-    core.publish("web", "src/c.js", "x2", result("web", "src/c.js", "x2"), "2-0")
+    publish(core, "web", "src/c.js", "x2", "2-0")
     later = core.take_round()
     assert sorted(later[next(k for k in later if len(k) == 3)]) == [skipped], \
         "a skipped client gets everything it missed, then the new fix"
@@ -273,17 +278,17 @@ def test_frames_queued_before_a_subscription_change_go_out_first_and_once():
     a, other = core.connect(), core.connect()
     core.subscribe(a, "web")
     core.subscribe(other, "web")
-    core.publish("web", "a.js", "1", result("web", "a.js", "1"), "1-0")
+    publish(core, "web", "a.js", "1", "1-0")
     core.subscribe(a, "api")  # a moves to the group of {web, api}; 1-0 stays queued
-    core.publish("api", "b.js", "2", result("api", "b.js", "2"), "2-0")
-    core.publish("web", "c.js", "3", result("web", "c.js", "3"), "3-0")
+    publish(core, "api", "b.js", "2", "2-0")
+    publish(core, "web", "c.js", "3", "3-0")
     frames = [json.loads(f) for f in core.take(a)]
     assert [(f["position"], f["subscriptions"]) for f in frames] == [
         ("1-0", ["s1"]), ("2-0", ["s2"]), ("3-0", ["s1"])]
     assert [json.loads(f)["position"] for f in core.take(other)] == ["1-0", "3-0"]
     core.unsubscribe(a, "s1")
-    core.publish("web", "d.js", "4", result("web", "d.js", "4"), "4-0")
-    core.publish("api", "e.js", "5", result("api", "e.js", "5"), "5-0")
+    publish(core, "web", "d.js", "4", "4-0")
+    publish(core, "api", "e.js", "5", "5-0")
     assert [json.loads(f)["position"] for f in core.take(a)] == ["5-0"]
 
 
@@ -294,12 +299,11 @@ def test_a_client_that_falls_behind_its_group_is_dropped_alone():
     core.subscribe(slow, "r")
     dropped = []
     for n in range(5):
-        dropped += core.publish("r", "f.js", f"{n}", result("r", "f.js", f"{n}"),
-                                f"{n}-0").overflowed
+        dropped += publish(core, "r", "f.js", f"{n}", f"{n}-0").overflowed
         core.take_round(skip={slow})  # as the server skips a client whose socket is full
     assert dropped == [slow]
     assert core.pending(fast) == 0 and core.pending(slow) == 0
-    assert core.publish("r", "f.js", "9", result("r", "f.js", "9"), "9-0").ready == (fast,)
+    assert publish(core, "r", "f.js", "9", "9-0").ready == (fast,)
 
 
 def test_taking_part_of_a_backlog_moves_only_that_client():
@@ -308,7 +312,7 @@ def test_taking_part_of_a_backlog_moves_only_that_client():
     core.subscribe(a, "r")
     core.subscribe(b, "r")
     for n in range(4):
-        core.publish("r", "f.js", f"{n}", result("r", "f.js", f"{n}"), f"{n}-0")
+        publish(core, "r", "f.js", f"{n}", f"{n}-0")
     assert [json.loads(f)["position"] for f in core.take(a, limit=3)] == ["0-0", "1-0", "2-0"]
     assert core.pending(a) == 1 and core.pending(b) == 4
     round_ = core.take_round()
@@ -316,7 +320,7 @@ def test_taking_part_of_a_backlog_moves_only_that_client():
     assert core.queued == 0
     core.disconnect(a)
     core.disconnect(b)
-    assert core.publish("r", "f.js", "x", result("r", "f.js", "x"), "9-0").ready == ()
+    assert publish(core, "r", "f.js", "x", "9-0").ready == ()
 
 
 class _Reference:
