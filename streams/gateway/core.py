@@ -57,6 +57,11 @@ _frame_of = operator.itemgetter(2)  # the frame of an item
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def _frame_head(position: str, result_json: str) -> str:
+    """The start of a ``fix`` frame, up to the fields that depend on the subscriber."""
+    return f'{{"type":"fix","position":{json.dumps(position)},"result":{result_json},'
+
+
 def _frame_tail(subscription_ids: tuple[str, ...]) -> str:
     """The end of a fix frame: its matched subscriptions (the same for every fix a client
     gets while its subscriptions stay put, so rendered once)."""
@@ -229,7 +234,7 @@ class GatewayCore:
         self.published += 1
         ready: list[str] = []
         overflowed: list[str] = []
-        head = f'{{"type":"fix","position":{json.dumps(position)},"result":{result_json},'
+        head = _frame_head(position, result_json)
         frames: dict[tuple[str, ...], str] = {}  # one frame per set of matched ids
         groups = self._by_repo.get(repo)
         everyone = self._by_repo.get(ALL_REPOS) if repo != ALL_REPOS else None
@@ -302,8 +307,7 @@ class GatewayCore:
             if not isinstance(repo, str) or not isinstance(path, str) \
                     or not sub.matches(repo, path):
                 continue
-            items.append((repo, position, f'{{"type":"fix","position":{json.dumps(position)},'
-                                          f'"result":{result_json},{tail}'))
+            items.append((repo, position, _frame_head(position, result_json) + tail))
         if items and not client.overflowed:
             self._detach(client)
             replayed = {(repo, position) for repo, position, _ in items}
