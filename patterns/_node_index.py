@@ -18,7 +18,9 @@ from typing import Final
 
 from tree_sitter import Language, Node, Query, QueryCursor, Tree
 
-__all__ = ["INDEXED_KINDS", "NodeIndex"]
+from ._native_core import native_index
+
+__all__ = ["INDEXED_KINDS", "NodeIndex", "captured_by_query"]
 
 INDEXED_KINDS: Final = frozenset(
     {
@@ -59,6 +61,8 @@ INDEXED_KINDS: Final = frozenset(
 )
 """The kinds one query collects; the union of what the rules look for."""
 
+_SORTED_KINDS: Final = tuple(sorted(INDEXED_KINDS))
+
 _QUERIES: dict[tuple[str, str], Query | None] = {}
 _QUERIES_LOCK = threading.Lock()
 
@@ -77,6 +81,15 @@ def _query(language: Language, language_name: str, kinds: Sequence[str]) -> Quer
             pattern = " ".join(f"({kind}) @{kind}" for kind in known)
             _QUERIES[key] = Query(language, pattern) if known else None
         return _QUERIES[key]
+
+
+def captured_by_query(
+    tree: Tree, language_name: str, kinds: Sequence[str]
+) -> dict[str, list[Node]]:
+    """``{kind: nodes}`` for the kinds present in ``tree``, by one query's captures
+    (not in document order)."""
+    query = _query(tree.language, language_name, kinds)
+    return {} if query is None else QueryCursor(query).captures(tree.root_node)
 
 
 _START: Final = attrgetter("start_byte")
@@ -100,12 +113,13 @@ class NodeIndex:
         self._root = tree.root_node
         self._language = tree.language
         self._language_name = language_name
-        query = _query(self._language, language_name, sorted(INDEXED_KINDS))
+        # The native walk when built (already in document order), else one query.
         # Sorted into document order (in _by_kind) on first use: some kinds are
         # never asked for.
-        self._captured: dict[str, list[Node]] = (
-            {} if query is None else QueryCursor(query).captures(self._root)
-        )
+        captured = native_index(tree, _SORTED_KINDS)
+        if captured is None:
+            captured = captured_by_query(tree, language_name, _SORTED_KINDS)
+        self._captured: dict[str, list[Node]] = captured
         self._by_kind: dict[str, list[Node]] = {}
         self._merged: dict[tuple[str, ...], list[Node]] = {}
 

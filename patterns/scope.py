@@ -17,6 +17,7 @@ The walk is iterative: any nesting depth is fine.
 
 from __future__ import annotations
 
+from ._native_core import native_scopes
 from ._scope_model import (
     Declaration,
     Declarator,
@@ -54,4 +55,5 @@ def analyze_scopes(source: ParsedSource, source_type: SourceType = "module") -> 
     ``"script"`` (in the global scope) or ``"commonjs"`` (in a function scope
     under the global one, like Node's module wrapper).
     """
-    return build_scopes(source, source_type)
+    found = native_scopes(source.tree, source.data, source_type)
+    return build_scopes(source, source_type) if found is None else found

@@ -21,3 +21,17 @@ def _one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(params=["native", "python"])
+def walks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the native walks (when built) and with the Python ones."""
+    if request.param == "python":
+        monkeypatch.setattr("patterns.scope.native_scopes", lambda *args: None)
+        monkeypatch.setattr("patterns._node_index.native_index", lambda *args: None)
+    else:
+        from patterns._native_core import native
+
+        if native() is None:
+            pytest.skip("the native core is not built here")
+    return str(request.param)

@@ -30,6 +30,8 @@ export { v as y };
 const arrow = (z) => z ** 2;
 """
 
+pytestmark = pytest.mark.usefixtures("walks")  # each test with both walks
+
 
 def _walk(node: Node) -> list[Node]:
     """Every node, named or not, in document (pre-)order."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from patterns import parse
 from patterns.scope import Scope, ScopeManager, SourceType, Variable, analyze_scopes
+
+pytestmark = pytest.mark.usefixtures("walks")  # each test with both walks
 
 
 def analyze(

@@ -1,0 +1,252 @@
+"""The native core: the scope walk and the node index in Rust, when it is built.
+
+``patterns/native`` (a Rust crate, built by ``pip install`` when a Rust toolchain
+is present) walks py-tree-sitter's trees directly. The pure-Python walks in
+:mod:`patterns._scope_walk` and :mod:`patterns._node_index` define the results;
+the native ones must give the very same objects in the same order, which
+:func:`describe_scopes` makes comparable. The module is trusted only when it
+imports, was built for the installed py-tree-sitter's object layout, and agrees
+with the Python walks on :data:`_SAMPLES` (checked once, on first use).
+Otherwise, or with ``FIXSTREAM_NATIVE=0`` in the environment, everything runs
+in Python, with the same results, about three times slower.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any, Final
+
+from tree_sitter import Node, Tree
+
+from ._scope_model import (
+    Declaration,
+    Declarator,
+    Definition,
+    Reference,
+    Scope,
+    ScopeManager,
+    SourceType,
+    Variable,
+)
+
+__all__ = ["describe_scopes", "native", "native_index", "native_scopes"]
+
+log = logging.getLogger(__name__)
+
+_CLASSES: Final = (Scope, Variable, Definition, Reference, Declaration, Declarator)
+
+# Snippets that go through every branch of the scope walk (JavaScript, then TypeScript).
+_SAMPLES: Final = (
+    (
+        "javascript",
+        """#!/usr/bin/env node
+import d, { a as b, c } from "m"; import * as ns from "n";
+export { b, c as e }; export * from "x"; export default function () {}
+var v = 1, w; let [x, { y = v, z: [q, ...r] }] = [v]; const { [w]: k } = {};
+for (let i = 0; i < 2; i++) { v += i; } for (const p in o) {} for (var j of x) { j++; }
+for (p of x); ({ a: m.n, b: [o.p] } = x); (v) = 2; [v, w] = [w, v];
+function f(a, b = a, { c } = {}, ...rest) { return arguments, this, a + b + c; }
+const g = function h() { h(); }, i2 = async (u) => u * 2, gen = function* () { yield; };
+class C extends (v ? Object : null) { #p = 1; q = () => this.#p; static { let s = 1; s++; }
+  [v] = 2; m() { return super.m(); } get k() { return C; } static n(a) {} }
+try { throw v; } catch ({ message }) { message; } finally {}
+switch (v) { case 1: let s = 2; break; default: s; }
+label: while (v) { break label; } do { v--; } while (v > 0);
+with (o) { z; } if (v) v = 1; else { function inner() {} }
+new.target; x?.y[z]; `t${v}`; /re/g.test(x); <A.B c={d} {...e}><f.g />{h}</A.B>;
+var undefined; undefined = 1; ({ v, w: w, [x]: y, "s": t } = u); delete o.p; typeof q;
+a = b = c; a ||= b; a ??= c; x = { get g() { return 1; }, set s(v) {}, m() {}, v, ...w };
+let bad = (; function (a, { b }) {} var 1x = ; q(v,
+""",
+    ),
+    (
+        "typescript",
+        """import type { T } from "t"; import x = require("y");
+enum E { A = 1, B = A } namespace N { export const n = 1; } module M { let m; }
+declare function f(a: number): void; function f(a: number, b?: string): void {}
+abstract class A<T> implements I { private x: T; constructor(public p: number, q = 1) {}
+  abstract m(): void; static s?: string = "s"; }
+let v = x as unknown as number; let w = <number>v; let z = v!; let s = v satisfies number;
+(v as number) = 2; v! = 3; (<any>w) = 4; type U = typeof v; interface I { k: string; }
+const g = <T,>(a: T): T => a; let o: { [k: string]: number } = {};
+function h(this: Window, ...r: number[]) { return r; } @dec class D { @prop p = 1; }
+""",
+    ),
+)
+
+_state: dict[str, ModuleType | None] = {}
+_state_lock = threading.Lock()
+
+
+def native() -> ModuleType | None:
+    """The native module when it can be trusted, else None (decided once)."""
+    try:
+        return _state["module"]
+    except KeyError:
+        pass
+    with _state_lock:
+        if "module" not in _state:
+            _state["module"] = _load()
+        return _state["module"]
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("FIXSTREAM_NATIVE", "1").strip().lower() in ("0", "false", "no", "off"):
+        log.info("native core off (FIXSTREAM_NATIVE=0): the engine runs in Python")
+        return None
+    try:
+        from . import _native  # type: ignore[attr-defined]
+    except ImportError as error:
+        log.info("native core not built (%s): the engine runs in Python", error)
+        return None
+    try:
+        problem = _self_check(_native)
+    except Exception as error:  # a layout the module refuses, or a crash in it
+        problem = f"{type(error).__name__}: {error}"
+    if problem:
+        log.warning("native core disagrees with the Python walks (%s); not used", problem)
+        return None
+    return _native
+
+
+def _self_check(module: ModuleType) -> str:
+    """'' when the module's walks give exactly the Python ones on the samples."""
+    from ._node_index import INDEXED_KINDS, captured_by_query
+    from ._scope_walk import build_scopes
+    from .parsing import parse
+
+    for language, code in _SAMPLES:
+        source = parse(code, language)
+        for source_type in ("module", "script", "commonjs"):
+            ours = describe_scopes(_scopes_with(module, source.tree, source.data, source_type))
+            if ours != describe_scopes(build_scopes(source, source_type)):
+                return f"scopes of the {language} sample ({source_type})"
+        kinds = sorted(INDEXED_KINDS)
+        by_query = captured_by_query(source.tree, language, kinds)
+        by_walk = _index_with(module, source.tree, kinds)
+        if _ranges(by_walk) != _ranges(by_query):
+            return f"node index of the {language} sample"
+    return ""
+
+
+def _ranges(found: dict[str, list[Node]]) -> dict[str, list[tuple[int, int, int]]]:
+    return {
+        kind: sorted((n.start_byte, -n.end_byte, n.id) for n in nodes)
+        for kind, nodes in found.items()
+    }
+
+
+def _scopes_with(module: Any, tree: Tree, data: bytes, source_type: SourceType) -> ScopeManager:
+    global_scope, program_scope, scopes, references, declarations, by_node = module.build_scopes(
+        tree, tree.root_node, data, source_type, _CLASSES
+    )
+    return ScopeManager(global_scope, program_scope, scopes, references, declarations, by_node)
+
+
+def _index_with(module: Any, tree: Tree, kinds: Sequence[str]) -> dict[str, list[Node]]:
+    language = tree.language
+    ids = []
+    for kind in kinds:
+        kind_id = language.id_for_node_kind(kind, True)
+        if kind_id:
+            ids.append((kind_id, kind))
+    found: dict[str, list[Node]] = module.index_nodes(tree, tree.root_node, ids)
+    return found
+
+
+def native_scopes(tree: Tree, data: bytes, source_type: SourceType) -> ScopeManager | None:
+    """The scope analysis by the native walk, or None when it is not in use."""
+    module = native()
+    if module is None:
+        return None
+    return _scopes_with(module, tree, data, source_type)
+
+
+def native_index(tree: Tree, kinds: Sequence[str]) -> dict[str, list[Node]] | None:
+    """``{kind: nodes in document order}`` for the named kinds present, by the
+    native walk, or None when it is not in use."""
+    module = native()
+    if module is None:
+        return None
+    return _index_with(module, tree, kinds)
+
+
+def describe_scopes(manager: ScopeManager) -> list[Any]:
+    """Everything the rules can read from an analysis, as plain comparable data:
+    objects become their positions in the manager's lists, nodes their ranges."""
+
+    def node(n: Node | None) -> tuple[str, int, int] | None:
+        return None if n is None else (n.type, n.start_byte, n.end_byte)
+
+    scope_at = {id(s): i for i, s in enumerate(manager.scopes)}
+    variables = [v for s in manager.scopes for v in s.variables.values()]
+    variable_at = {id(v): i for i, v in enumerate(variables)}
+    reference_at = {id(r): i for i, r in enumerate(manager.references)}
+    declaration_at = {id(d): i for i, d in enumerate(manager.declarations)}
+
+    def scope(s: Scope | None) -> int | None:
+        return None if s is None else scope_at[id(s)]
+
+    return [
+        scope(manager.global_scope),
+        scope(manager.program_scope),
+        [
+            (
+                s.kind,
+                node(s.node),
+                scope(s.parent),
+                [scope(c) for c in s.children],
+                [(name, variable_at[id(v)]) for name, v in s.variables.items()],
+                [reference_at[id(r)] for r in s.references],
+                [reference_at[id(r)] for r in s.through],
+            )
+            for s in manager.scopes
+        ],
+        [
+            (
+                v.name,
+                scope(v.scope),
+                [
+                    (
+                        d.kind,
+                        node(d.name),
+                        node(d.node),
+                        None if d.declaration is None else declaration_at[id(d.declaration)],
+                    )
+                    for d in v.definitions
+                ],
+                [reference_at[id(r)] for r in v.references],
+            )
+            for v in variables
+        ],
+        [
+            (
+                node(r.identifier),
+                r.name,
+                scope(r.scope),
+                r.is_read,
+                r.is_write,
+                r.is_init,
+                None if r.resolved is None else variable_at[id(r.resolved)],
+            )
+            for r in manager.references
+        ],
+        [
+            (
+                node(d.node),
+                d.kind,
+                node(d.keyword),
+                [(node(x.node), node(x.id), node(x.init)) for x in d.declarators],
+                d.start_byte,
+                d.end_byte,
+                d.loop,
+                [variable_at[id(v)] for v in d.variables],
+            )
+            for d in manager.declarations
+        ],
+        [(node_id, scope(s)) for node_id, s in manager._by_node.items()],
+    ]

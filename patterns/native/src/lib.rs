@@ -1,0 +1,56 @@
+//! fixstream's native core: the two tree walks every analysis pays for (the scope
+//! analysis and the node index), over py-tree-sitter's own trees.
+//!
+//! Everything here has a pure-Python twin that defines it (`patterns/_scope_walk.py`,
+//! `patterns/_node_index.py`); `patterns/_native_core.py` loads this module, checks
+//! it against those twins, and falls back to them when it is missing or differs.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+
+mod index;
+mod pyts;
+mod scope;
+
+/// ``build_scopes(tree, root, data, source_type, classes) -> (global_scope,
+/// program_scope, scopes, references, declarations, by_node)``; ``classes`` is
+/// ``(Scope, Variable, Definition, Reference, Declaration, Declarator)``.
+#[pyfunction]
+fn build_scopes<'py>(
+    tree: &Bound<'py, PyAny>,
+    root: &Bound<'py, PyAny>,
+    data: &Bound<'py, PyBytes>,
+    source_type: &str,
+    classes: &Bound<'py, PyTuple>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let layout = pyts::Layout::check(tree, root)?;
+    let classes = scope::Classes {
+        scope: classes.get_item(0)?,
+        variable: classes.get_item(1)?,
+        definition: classes.get_item(2)?,
+        reference: classes.get_item(3)?,
+        declaration: classes.get_item(4)?,
+        declarator: classes.get_item(5)?,
+    };
+    scope::build(&layout, data.as_bytes(), source_type, &classes)
+}
+
+/// ``index_nodes(tree, root, kinds) -> {kind name: [nodes]}``; ``kinds`` is a list of
+/// ``(kind id, kind name)``.
+#[pyfunction]
+fn index_nodes<'py>(
+    tree: &Bound<'py, PyAny>,
+    root: &Bound<'py, PyAny>,
+    kinds: Vec<(u16, Bound<'py, PyString>)>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let layout = pyts::Layout::check(tree, root)?;
+    index::collect(&layout, &kinds)
+}
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(build_scopes, module)?)?;
+    module.add_function(wrap_pyfunction!(index_nodes, module)?)?;
+    module.add("TREE_SITTER_CORE", "0.26.13")?;
+    Ok(())
+}

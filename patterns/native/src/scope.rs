@@ -1,0 +1,1321 @@
+//! The scope analysis walk, step for step the one of `patterns/_scope_walk.py`.
+//!
+//! The Python walk is the specification: the same task stack, the same order of
+//! scopes, definitions and references, the same handling of ERROR nodes. The walk
+//! builds plain Rust records first; only what the rules see (scopes, variables,
+//! definitions, references, declarations and their nodes) becomes Python objects,
+//! at the end, through the model classes the caller passes in.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
+use tree_sitter::{Language, Node, TreeCursor};
+
+use crate::pyts::{decode, Layout};
+
+// -- the grammar's ids --------------------------------------------------------------------
+
+/// What visiting a node of a kind does (`_actions` in the Python walk).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Children, // no entry: visit the named children
+    Skip,
+    Reference,
+    Error,
+    Member,
+    Pair,
+    Handler(Handler),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Handler {
+    StatementBlock,
+    VariableDeclaration,
+    ForStatement,
+    ForInStatement,
+    FunctionSignature,
+    CatchClause,
+    SwitchStatement,
+    WithStatement,
+    Assignment,
+    Update,
+    Import,
+    Export,
+    JsxElement,
+    NamedDeclaration,
+    TypeWrapper,
+    Function,
+    Class,
+}
+
+const INERT: &[&str] = &[
+    "comment",
+    "html_comment",
+    "hash_bang_line",
+    "string",
+    "string_fragment",
+    "escape_sequence",
+    "regex",
+    "number",
+    "true",
+    "false",
+    "null",
+    "this",
+    "super",
+    "meta_property",
+    "property_identifier",
+    "private_property_identifier",
+    "statement_identifier",
+    "jsx_text",
+    "jsx_closing_element",
+    "jsx_namespace_name",
+    "break_statement",
+    "continue_statement",
+    "debugger_statement",
+    "empty_statement",
+    "type_annotation",
+    "type_arguments",
+    "type_parameters",
+    "type_alias_declaration",
+    "interface_declaration",
+    "type_identifier",
+    "predefined_type",
+    "implements_clause",
+    "index_signature",
+    "method_signature",
+    "property_signature",
+    "abstract_method_signature",
+    "construct_signature",
+    "call_signature",
+    "accessibility_modifier",
+    "override_modifier",
+    "type_predicate_annotation",
+    "asserts_annotation",
+    "opting_type_annotation",
+    "omitting_type_annotation",
+    "adding_type_annotation",
+    "type_query",
+];
+const IDENTIFIERS: &[&str] = &["identifier", "undefined", "shorthand_property_identifier"];
+const BINDING_IDENTIFIERS: &[&str] =
+    &["identifier", "undefined", "shorthand_property_identifier_pattern"];
+const TYPE_WRAPPERS: &[&str] =
+    &["non_null_expression", "as_expression", "satisfies_expression", "type_assertion"];
+const ERROR_KIND_ID: u16 = 0xFFFF;
+
+fn handler_of(kind: &str) -> Option<Handler> {
+    use Handler::*;
+    Some(match kind {
+        "statement_block" => StatementBlock,
+        "lexical_declaration" | "variable_declaration" | "using_declaration" => {
+            VariableDeclaration
+        }
+        "for_statement" => ForStatement,
+        "for_in_statement" => ForInStatement,
+        "function_signature" => FunctionSignature,
+        "catch_clause" => CatchClause,
+        "switch_statement" => SwitchStatement,
+        "with_statement" => WithStatement,
+        "assignment_expression" | "augmented_assignment_expression" => Assignment,
+        "update_expression" => Update,
+        "import_statement" => Import,
+        "export_statement" => Export,
+        "jsx_opening_element" | "jsx_self_closing_element" => JsxElement,
+        "enum_declaration" | "internal_module" | "module" => NamedDeclaration,
+        "function_declaration"
+        | "generator_function_declaration"
+        | "function_expression"
+        | "function"
+        | "generator_function"
+        | "arrow_function"
+        | "method_definition" => Function,
+        "class_declaration" | "class" | "abstract_class_declaration" => Class,
+        k if TYPE_WRAPPERS.contains(&k) => TypeWrapper,
+        _ => return None,
+    })
+}
+
+/// A grammar's action per kind id, and the field ids the hot path reads.
+struct Grammar {
+    actions: Vec<Action>,
+    object_field: u16,
+    key_field: u16,
+    value_field: u16,
+    computed_key: Vec<bool>,
+}
+
+impl Grammar {
+    fn new(language: &Language) -> PyResult<Grammar> {
+        let count = language.node_kind_count();
+        let mut actions = vec![Action::Children; count];
+        let mut computed_key = vec![false; count];
+        for id in 0..count {
+            let Some(kind) = language.node_kind_for_id(id as u16) else { continue };
+            if kind == "computed_property_name" {
+                computed_key[id] = true;
+            }
+            actions[id] = if INERT.contains(&kind) {
+                Action::Skip
+            } else if IDENTIFIERS.contains(&kind) {
+                Action::Reference
+            } else if kind == "member_expression" {
+                Action::Member
+            } else if kind == "pair" {
+                Action::Pair
+            } else if let Some(handler) = handler_of(kind) {
+                Action::Handler(handler)
+            } else {
+                Action::Children
+            };
+        }
+        let field = |name: &str| -> PyResult<u16> {
+            language.field_id_for_name(name).map(|id| id.get()).ok_or_else(|| {
+                pyo3::exceptions::PyRuntimeError::new_err(format!(
+                    "the {name:?} field is missing from the grammar"
+                ))
+            })
+        };
+        Ok(Grammar {
+            actions,
+            object_field: field("object")?,
+            key_field: field("key")?,
+            value_field: field("value")?,
+            computed_key,
+        })
+    }
+
+    fn action(&self, kind_id: u16) -> Action {
+        if kind_id == ERROR_KIND_ID {
+            return Action::Error;
+        }
+        self.actions.get(kind_id as usize).copied().unwrap_or(Action::Children)
+    }
+
+    fn inert(&self, kind_id: u16) -> bool {
+        kind_id != ERROR_KIND_ID && self.action(kind_id) == Action::Skip
+    }
+
+    fn is_computed_key(&self, kind_id: u16) -> bool {
+        self.computed_key.get(kind_id as usize).copied().unwrap_or(false)
+    }
+}
+
+fn grammar_for(language: &Language) -> PyResult<Arc<Grammar>> {
+    static GRAMMARS: OnceLock<Mutex<HashMap<usize, Arc<Grammar>>>> = OnceLock::new();
+    let key = language.clone().into_raw() as usize;
+    let grammars = GRAMMARS.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(found) = grammars.lock().unwrap().get(&key) {
+        return Ok(found.clone());
+    }
+    let built = Arc::new(Grammar::new(language)?);
+    Ok(grammars.lock().unwrap().entry(key).or_insert(built).clone())
+}
+
+// -- the records the walk builds ----------------------------------------------------------
+
+struct ScopeRec<'t> {
+    kind: &'static str,
+    node: Node<'t>,
+    parent: Option<usize>,
+    children: Vec<usize>,
+    variables: Vec<usize>, // in insertion order
+    by_name: HashMap<&'t [u8], usize>,
+    references: Vec<usize>,
+    through: Vec<usize>,
+}
+
+struct VariableRec<'t> {
+    name: &'t [u8],
+    scope: usize,
+    definitions: Vec<usize>,
+    references: Vec<usize>,
+}
+
+struct DefinitionRec<'t> {
+    kind: &'static str,
+    name: Node<'t>,
+    node: Node<'t>,
+    declaration: Option<usize>,
+}
+
+struct ReferenceRec<'t> {
+    identifier: Node<'t>,
+    name: &'t [u8],
+    scope: usize,
+    read: bool,
+    write: bool,
+    init: bool,
+    resolved: Option<usize>,
+}
+
+struct DeclaratorRec<'t> {
+    node: Option<Node<'t>>,
+    id: Node<'t>,
+    init: Option<Node<'t>>,
+}
+
+struct DeclarationRec<'t> {
+    node: Node<'t>,
+    kind: &'t [u8],
+    keyword: Option<Node<'t>>,
+    declarators: Vec<DeclaratorRec<'t>>,
+    start_byte: usize,
+    end_byte: usize,
+    loop_kind: Option<&'static str>,
+    variables: Vec<usize>,
+}
+
+#[derive(Clone, Copy)]
+struct Binding<'t> {
+    kind: &'static str,
+    target: usize,
+    write: bool,
+    node: Node<'t>,
+    declaration: Option<usize>,
+}
+
+impl<'t> Binding<'t> {
+    fn with_write(self) -> Binding<'t> {
+        Binding { write: true, ..self }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Op<'t> {
+    Visit,
+    Declare(Binding<'t>),
+    Assign(bool), // also read
+}
+
+#[derive(Clone, Copy)]
+struct Task<'t> {
+    op: Op<'t>,
+    node: Node<'t>,
+    scope: usize,
+    uncertain: bool,
+}
+
+fn visit(node: Node<'_>, scope: usize, uncertain: bool) -> Task<'_> {
+    Task { op: Op::Visit, node, scope, uncertain }
+}
+
+fn definition_kind(keyword: &[u8]) -> &'static str {
+    match keyword {
+        b"var" => "var",
+        b"let" => "let",
+        b"const" => "const",
+        b"using" | b"await using" => "using",
+        _ => "let",
+    }
+}
+
+const VARIABLE_SCOPES: &[&str] =
+    &["global", "module", "function", "class-static-block", "class-field-initializer"];
+
+// -- the walk -------------------------------------------------------------------------------
+
+struct Walk<'t> {
+    data: &'t [u8],
+    grammar: Arc<Grammar>,
+    cursor: TreeCursor<'t>,
+    scopes: Vec<ScopeRec<'t>>,
+    variables: Vec<VariableRec<'t>>,
+    definitions: Vec<DefinitionRec<'t>>,
+    references: Vec<ReferenceRec<'t>>,
+    declarations: Vec<DeclarationRec<'t>>,
+    by_node: Vec<(usize, usize)>, // (node id, scope), in insertion order
+    stack: Vec<Task<'t>>,
+}
+
+impl<'t> Walk<'t> {
+    fn text(&self, node: Node<'t>) -> &'t [u8] {
+        &self.data[node.start_byte().min(self.data.len())..node.end_byte().min(self.data.len())]
+    }
+
+    /// The named children of `node` (comments included).
+    fn named_children(&mut self, node: Node<'t>) -> Vec<Node<'t>> {
+        let mut found = Vec::with_capacity(node.named_child_count());
+        self.cursor.reset(node);
+        if self.cursor.goto_first_child() {
+            loop {
+                let child = self.cursor.node();
+                if child.is_named() {
+                    found.push(child);
+                }
+                if !self.cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        found
+    }
+
+    /// `_named`: the named children that are not comments.
+    fn named(&mut self, node: Node<'t>) -> Vec<Node<'t>> {
+        let mut found = self.named_children(node);
+        found.retain(|c| c.kind() != "comment");
+        found
+    }
+
+    fn new_scope(&mut self, kind: &'static str, node: Node<'t>, parent: Option<usize>) -> usize {
+        let index = self.scopes.len();
+        self.scopes.push(ScopeRec {
+            kind,
+            node,
+            parent,
+            children: Vec::new(),
+            variables: Vec::new(),
+            by_name: HashMap::new(),
+            references: Vec::new(),
+            through: Vec::new(),
+        });
+        if let Some(parent) = parent {
+            self.scopes[parent].children.push(index);
+        }
+        self.by_node.push((node.id(), index));
+        index
+    }
+
+    fn variable_scope(&self, scope: usize) -> usize {
+        let mut current = scope;
+        loop {
+            let record = &self.scopes[current];
+            if VARIABLE_SCOPES.contains(&record.kind) {
+                return current;
+            }
+            match record.parent {
+                Some(parent) => current = parent,
+                None => return current,
+            }
+        }
+    }
+
+    fn variable(&mut self, scope: usize, name: &'t [u8]) -> usize {
+        if let Some(&found) = self.scopes[scope].by_name.get(name) {
+            return found;
+        }
+        let index = self.variables.len();
+        self.variables.push(VariableRec {
+            name,
+            scope,
+            definitions: Vec::new(),
+            references: Vec::new(),
+        });
+        let record = &mut self.scopes[scope];
+        record.by_name.insert(name, index);
+        record.variables.push(index);
+        index
+    }
+
+    fn define_implicit(&mut self, scope: usize, name: &'static [u8]) {
+        self.variable(scope, name);
+    }
+
+    fn define(&mut self, name_node: Node<'t>, binding: Binding<'t>) {
+        let name = self.text(name_node);
+        if name.is_empty() {
+            return;
+        }
+        let variable = self.variable(binding.target, name);
+        let definition = self.definitions.len();
+        self.definitions.push(DefinitionRec {
+            kind: binding.kind,
+            name: name_node,
+            node: binding.node,
+            declaration: binding.declaration,
+        });
+        self.variables[variable].definitions.push(definition);
+        if let Some(decl) = binding.declaration {
+            let list = &mut self.declarations[decl].variables;
+            if !list.contains(&variable) {
+                list.push(variable);
+            }
+        }
+    }
+
+    fn reference(&mut self, node: Node<'t>, scope: usize, read: bool, write: bool, init: bool) {
+        let name = self.text(node);
+        if name.is_empty() {
+            return;
+        }
+        let index = self.references.len();
+        self.references.push(ReferenceRec {
+            identifier: node,
+            name,
+            scope,
+            read,
+            write,
+            init,
+            resolved: None,
+        });
+        self.scopes[scope].references.push(index);
+    }
+
+    /// Tasks given in document order; the stack pops the first one first.
+    fn push(&mut self, tasks: Vec<Task<'t>>) {
+        self.stack.extend(tasks.into_iter().rev());
+    }
+
+    fn visit_all(&self, nodes: &[Node<'t>], scope: usize, uncertain: bool) -> Vec<Task<'t>> {
+        nodes
+            .iter()
+            .filter(|n| !self.grammar.inert(n.kind_id()))
+            .map(|&n| visit(n, scope, uncertain))
+            .collect()
+    }
+
+    fn visit_children(&mut self, node: Node<'t>, scope: usize, uncertain: bool) {
+        let children = self.named_children(node);
+        let tasks = self.visit_all(&children, scope, uncertain);
+        self.push(tasks);
+    }
+
+    fn run(&mut self, root: Node<'t>, program: usize) {
+        self.visit_children(root, program, false);
+        let grammar = self.grammar.clone();
+        while let Some(task) = self.stack.pop() {
+            let Task { op, node, scope, uncertain } = task;
+            match op {
+                Op::Declare(binding) => {
+                    self.declare(node, scope, binding, uncertain);
+                    continue;
+                }
+                Op::Assign(also_read) => {
+                    self.assign(node, scope, also_read, uncertain);
+                    continue;
+                }
+                Op::Visit => {}
+            }
+            let mut node = node;
+            let mut uncertain = uncertain;
+            loop {
+                match grammar.action(node.kind_id()) {
+                    action @ (Action::Children | Action::Error) => {
+                        if action == Action::Error {
+                            uncertain = true;
+                        }
+                        let mut children = self.named_children(node);
+                        children.retain(|c| !grammar.inert(c.kind_id()));
+                        if children.is_empty() {
+                            break;
+                        }
+                        for &child in children[1..].iter().rev() {
+                            self.stack.push(visit(child, scope, uncertain));
+                        }
+                        node = children[0];
+                        continue;
+                    }
+                    Action::Reference => {
+                        let uncertain_write = uncertain;
+                        self.reference(node, scope, true, uncertain_write, false);
+                    }
+                    Action::Member => {
+                        if let Some(part) = node.child_by_field_id(grammar.object_field) {
+                            node = part;
+                            continue;
+                        }
+                    }
+                    Action::Pair => {
+                        let key = node.child_by_field_id(grammar.key_field);
+                        let part = node.child_by_field_id(grammar.value_field);
+                        if let Some(key) = key {
+                            if grammar.is_computed_key(key.kind_id()) {
+                                if let Some(part) = part {
+                                    self.stack.push(visit(part, scope, uncertain));
+                                }
+                                node = key;
+                                continue;
+                            }
+                        }
+                        if let Some(part) = part {
+                            node = part;
+                            continue;
+                        }
+                    }
+                    Action::Skip => {}
+                    Action::Handler(handler) => self.handle(handler, node, scope, uncertain),
+                }
+                break;
+            }
+        }
+        self.resolve();
+    }
+
+    fn resolve(&mut self) {
+        for index in 0..self.references.len() {
+            let name = self.references[index].name;
+            let mut current = Some(self.references[index].scope);
+            while let Some(scope) = current {
+                if let Some(&variable) = self.scopes[scope].by_name.get(name) {
+                    self.references[index].resolved = Some(variable);
+                    self.variables[variable].references.push(index);
+                    break;
+                }
+                self.scopes[scope].through.push(index);
+                current = self.scopes[scope].parent;
+            }
+        }
+    }
+
+    fn handle(&mut self, handler: Handler, node: Node<'t>, scope: usize, uncertain: bool) {
+        use Handler::*;
+        match handler {
+            StatementBlock => {
+                let block = self.new_scope("block", node, Some(scope));
+                self.visit_children(node, block, uncertain);
+            }
+            VariableDeclaration => self.variable_declaration(node, scope, uncertain),
+            ForStatement => {
+                let mut inner = scope;
+                if let Some(init) = node.child_by_field_name("initializer") {
+                    if matches!(init.kind(), "lexical_declaration" | "using_declaration") {
+                        inner = self.new_scope("for", node, Some(scope));
+                    }
+                }
+                self.visit_children(node, inner, uncertain);
+            }
+            ForInStatement => self.for_in_statement(node, scope, uncertain),
+            FunctionSignature => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    self.define(name, self.binding("function", scope, false, node));
+                }
+            }
+            CatchClause => {
+                let inner = self.new_scope("catch", node, Some(scope));
+                let mut tasks = Vec::new();
+                if let Some(param) = node.child_by_field_name("parameter") {
+                    let binding = self.binding("catch", inner, false, node);
+                    tasks.push(Task { op: Op::Declare(binding), node: param, scope: inner, uncertain });
+                }
+                if let Some(body) = node.child_by_field_name("body") {
+                    tasks.push(visit(body, inner, uncertain));
+                }
+                self.push(tasks);
+            }
+            SwitchStatement => {
+                let mut tasks = Vec::new();
+                if let Some(value) = node.child_by_field_name("value") {
+                    tasks.push(visit(value, scope, uncertain));
+                }
+                if let Some(body) = node.child_by_field_name("body") {
+                    let inner = self.new_scope("switch", body, Some(scope));
+                    let children = self.named_children(body);
+                    tasks.extend(self.visit_all(&children, inner, uncertain));
+                }
+                self.push(tasks);
+            }
+            WithStatement => {
+                let mut tasks = Vec::new();
+                if let Some(object) = node.child_by_field_name("object") {
+                    tasks.push(visit(object, scope, uncertain));
+                }
+                if let Some(body) = node.child_by_field_name("body") {
+                    let inner = self.new_scope("with", body, Some(scope));
+                    tasks.push(visit(body, inner, uncertain));
+                }
+                self.push(tasks);
+            }
+            Assignment => {
+                let also_read = node.kind() == "augmented_assignment_expression";
+                let mut tasks = Vec::new();
+                if let Some(left) = node.child_by_field_name("left") {
+                    tasks.push(Task { op: Op::Assign(also_read), node: left, scope, uncertain });
+                }
+                if let Some(right) = node.child_by_field_name("right") {
+                    tasks.push(visit(right, scope, uncertain));
+                }
+                self.push(tasks);
+            }
+            Update => {
+                if let Some(argument) = node.child_by_field_name("argument") {
+                    self.push(vec![Task { op: Op::Assign(true), node: argument, scope, uncertain }]);
+                }
+            }
+            Import => {
+                let binding = self.binding("import", scope, false, node);
+                for child in self.named(node) {
+                    match child.kind() {
+                        "import_clause" | "import_require_clause" => {
+                            self.import_names(child, binding)
+                        }
+                        "identifier" => self.define(child, binding),
+                        _ => {}
+                    }
+                }
+            }
+            Export => {
+                if node.child_by_field_name("source").is_some() {
+                    return; // re-exports reference nothing local
+                }
+                let mut tasks = Vec::new();
+                for child in self.named(node) {
+                    if child.kind() == "export_clause" {
+                        for spec in self.named(child) {
+                            if let Some(name) = spec.child_by_field_name("name") {
+                                if name.kind() == "identifier" {
+                                    tasks.push(visit(name, scope, uncertain));
+                                }
+                            }
+                        }
+                    } else {
+                        tasks.push(visit(child, scope, uncertain));
+                    }
+                }
+                self.push(tasks);
+            }
+            JsxElement => {
+                let name = node.child_by_field_name("name");
+                let rest: Vec<Node<'t>> =
+                    self.named(node).into_iter().filter(|c| Some(*c) != name).collect();
+                let tasks = self.visit_all(&rest, scope, uncertain);
+                self.push(tasks);
+            }
+            NamedDeclaration => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    if name.kind() == "identifier" {
+                        let kind =
+                            if node.kind() == "enum_declaration" { "enum" } else { "namespace" };
+                        self.define(name, self.binding(kind, scope, false, node));
+                    }
+                }
+                if let Some(body) = node.child_by_field_name("body") {
+                    self.push(vec![visit(body, scope, uncertain)]);
+                }
+            }
+            TypeWrapper => {
+                if let Some(inner) = self.wrapped_expression(node) {
+                    self.push(vec![visit(inner, scope, uncertain)]);
+                }
+            }
+            Function => self.function(node, scope, uncertain),
+            Class => self.class(node, scope, uncertain),
+        }
+    }
+
+    fn binding(&self, kind: &'static str, target: usize, write: bool, node: Node<'t>) -> Binding<'t> {
+        Binding { kind, target, write, node, declaration: None }
+    }
+
+    fn variable_declaration(&mut self, node: Node<'t>, scope: usize, uncertain: bool) {
+        let in_for_init = match node.parent() {
+            Some(parent) => {
+                parent.kind() == "for_statement"
+                    && parent.child_by_field_name("initializer") == Some(node)
+            }
+            None => false,
+        };
+        let (kind, keyword): (&'t [u8], Option<Node<'t>>) = match node.kind() {
+            "variable_declaration" => (b"var", node.child(0)),
+            "using_declaration" => (b"using", node.child(0)),
+            _ => {
+                let keyword = node.child_by_field_name("kind");
+                (keyword.map_or(b"let" as &[u8], |k| self.text(k)), keyword)
+            }
+        };
+        let decl = self.declarations.len();
+        self.declarations.push(DeclarationRec {
+            node,
+            kind,
+            keyword,
+            declarators: Vec::new(),
+            start_byte: node.start_byte(),
+            end_byte: node.end_byte(),
+            loop_kind: if in_for_init { Some("for-init") } else { None },
+            variables: Vec::new(),
+        });
+        let def_kind = definition_kind(kind);
+        let target = if kind == b"var" { self.variable_scope(scope) } else { scope };
+        let mut tasks = Vec::new();
+        for child in self.named(node) {
+            if child.kind() != "variable_declarator" {
+                if child.is_error() {
+                    tasks.push(visit(child, scope, true));
+                }
+                continue;
+            }
+            let Some(name) = child.child_by_field_name("name") else { continue };
+            let value = child.child_by_field_name("value");
+            self.declarations[decl].declarators.push(DeclaratorRec {
+                node: Some(child),
+                id: name,
+                init: value,
+            });
+            let binding = Binding {
+                kind: def_kind,
+                target,
+                write: value.is_some(),
+                node: child,
+                declaration: Some(decl),
+            };
+            tasks.push(Task { op: Op::Declare(binding), node: name, scope, uncertain });
+            if let Some(value) = value {
+                tasks.push(visit(value, scope, uncertain));
+            }
+        }
+        self.push(tasks);
+    }
+
+    fn for_in_statement(&mut self, node: Node<'t>, scope: usize, uncertain: bool) {
+        let keyword = node.child_by_field_name("kind");
+        let left = node.child_by_field_name("left");
+        let right = node.child_by_field_name("right");
+        let body = node.child_by_field_name("body");
+        let kind = keyword.map(|k| self.text(k));
+        let mut tasks = Vec::new();
+        let mut inner = scope;
+        if let Some(left) = left {
+            match (kind, keyword) {
+                (Some(kind), Some(keyword)) => {
+                    let decl = self.declarations.len();
+                    self.declarations.push(DeclarationRec {
+                        node,
+                        kind,
+                        keyword: Some(keyword),
+                        declarators: vec![DeclaratorRec { node: None, id: left, init: None }],
+                        start_byte: keyword.start_byte(),
+                        end_byte: left.end_byte(),
+                        loop_kind: Some("for-in"),
+                        variables: Vec::new(),
+                    });
+                    let binding = if kind == b"var" {
+                        Binding {
+                            kind: "var",
+                            target: self.variable_scope(scope),
+                            write: true,
+                            node,
+                            declaration: Some(decl),
+                        }
+                    } else {
+                        inner = self.new_scope("for", node, Some(scope));
+                        Binding {
+                            kind: definition_kind(kind),
+                            target: inner,
+                            write: true,
+                            node,
+                            declaration: Some(decl),
+                        }
+                    };
+                    tasks.push(Task { op: Op::Declare(binding), node: left, scope: inner, uncertain });
+                }
+                _ => tasks.push(Task { op: Op::Assign(false), node: left, scope, uncertain }),
+            }
+        }
+        for part in [right, body].into_iter().flatten() {
+            tasks.push(visit(part, inner, uncertain));
+        }
+        self.push(tasks);
+    }
+
+    fn function(&mut self, node: Node<'t>, scope: usize, uncertain: bool) {
+        let kind = node.kind();
+        let mut tasks = Vec::new();
+        let name = node.child_by_field_name("name");
+        let mut outer = scope;
+        if matches!(kind, "function_declaration" | "generator_function_declaration") {
+            if let Some(name) = name {
+                self.define(name, self.binding("function", scope, false, node));
+            }
+        } else if kind == "method_definition" {
+            if let Some(name) = name {
+                if name.kind() == "computed_property_name" {
+                    tasks.push(visit(name, scope, uncertain));
+                }
+            }
+            for child in self.named(node) {
+                if child.kind() == "decorator" {
+                    tasks.push(visit(child, scope, uncertain));
+                }
+            }
+        } else if kind != "arrow_function" {
+            if let Some(name) = name {
+                outer = self.new_scope("function-expression-name", node, Some(scope));
+                self.define(name, self.binding("function-name", outer, false, node));
+            }
+        }
+        let inner = self.new_scope("function", node, Some(outer));
+        if kind != "arrow_function" {
+            self.define_implicit(inner, b"arguments");
+        }
+        let params = node.child_by_field_name("parameters");
+        let single = node.child_by_field_name("parameter");
+        let binding = self.binding("param", inner, false, node);
+        if let Some(single) = single {
+            tasks.push(Task { op: Op::Declare(binding), node: single, scope: inner, uncertain });
+        }
+        if let Some(params) = params {
+            for param in self.named(params) {
+                let doubt = uncertain || param.is_error();
+                tasks.push(Task { op: Op::Declare(binding), node: param, scope: inner, uncertain: doubt });
+            }
+        }
+        if let Some(body) = node.child_by_field_name("body") {
+            if body.kind() == "statement_block" {
+                let children = self.named_children(body);
+                tasks.extend(self.visit_all(&children, inner, uncertain));
+            } else {
+                tasks.push(visit(body, inner, uncertain));
+            }
+        }
+        self.push(tasks);
+    }
+
+    fn class(&mut self, node: Node<'t>, scope: usize, uncertain: bool) {
+        let name = node.child_by_field_name("name");
+        if let Some(name) = name {
+            if node.kind() != "class" {
+                self.define(name, self.binding("class", scope, false, node));
+            }
+        }
+        let inner = self.new_scope("class", node, Some(scope));
+        if let Some(name) = name {
+            self.define(name, self.binding("class", inner, false, node));
+        }
+        let mut tasks = Vec::new();
+        for child in self.named(node) {
+            match child.kind() {
+                "decorator" => tasks.push(visit(child, scope, uncertain)),
+                "class_heritage" => tasks.push(visit(child, inner, uncertain)),
+                "class_body" => {
+                    let members = self.class_members(child, inner, uncertain);
+                    tasks.extend(members);
+                }
+                _ => {}
+            }
+        }
+        self.push(tasks);
+    }
+
+    fn class_members(&mut self, body: Node<'t>, scope: usize, uncertain: bool) -> Vec<Task<'t>> {
+        let mut tasks = Vec::new();
+        for member in self.named(body) {
+            match member.kind() {
+                "field_definition" | "public_field_definition" => {
+                    for part in self.named(member) {
+                        if matches!(part.kind(), "computed_property_name" | "decorator") {
+                            tasks.push(visit(part, scope, uncertain));
+                        }
+                    }
+                    if let Some(value) = member.child_by_field_name("value") {
+                        let init_scope =
+                            self.new_scope("class-field-initializer", value, Some(scope));
+                        tasks.push(visit(value, init_scope, uncertain));
+                    }
+                }
+                "class_static_block" => {
+                    let block = self.new_scope("class-static-block", member, Some(scope));
+                    if let Some(inner) = member.child_by_field_name("body") {
+                        let children = self.named_children(inner);
+                        tasks.extend(self.visit_all(&children, block, uncertain));
+                    }
+                }
+                _ => tasks.push(visit(member, scope, uncertain || member.is_error())),
+            }
+        }
+        tasks
+    }
+
+    fn import_names(&mut self, node: Node<'t>, binding: Binding<'t>) {
+        for child in self.named(node) {
+            match child.kind() {
+                "identifier" => self.define(child, binding),
+                "namespace_import" | "named_imports" => self.import_names(child, binding),
+                "import_specifier" => {
+                    let local = child
+                        .child_by_field_name("alias")
+                        .or_else(|| child.child_by_field_name("name"));
+                    if let Some(local) = local {
+                        if local.kind() == "identifier" {
+                            self.define(local, binding);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn wrapped_expression(&mut self, node: Node<'t>) -> Option<Node<'t>> {
+        let named = self.named(node);
+        if node.kind() == "type_assertion" {
+            named.last().copied()
+        } else {
+            named.first().copied()
+        }
+    }
+
+    // -- binding patterns
+
+    fn declare(&mut self, node: Node<'t>, scope: usize, binding: Binding<'t>, uncertain: bool) {
+        let kind = node.kind();
+        if BINDING_IDENTIFIERS.contains(&kind) {
+            self.define(node, binding);
+            if binding.write || uncertain {
+                self.reference(node, scope, uncertain, true, binding.write);
+            }
+            return;
+        }
+        let declare = |node: Node<'t>, binding: Binding<'t>, uncertain: bool| Task {
+            op: Op::Declare(binding),
+            node,
+            scope,
+            uncertain,
+        };
+        let mut tasks = Vec::new();
+        match kind {
+            "object_pattern" | "array_pattern" => {
+                for c in self.named(node) {
+                    tasks.push(declare(c, binding, uncertain || c.is_error()));
+                }
+            }
+            "pair_pattern" => {
+                if let Some(key) = node.child_by_field_name("key") {
+                    if key.kind() == "computed_property_name" {
+                        tasks.push(visit(key, scope, uncertain));
+                    }
+                }
+                if let Some(value) = node.child_by_field_name("value") {
+                    tasks.push(declare(value, binding, uncertain));
+                }
+            }
+            "assignment_pattern" | "object_assignment_pattern" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    tasks.push(declare(left, binding.with_write(), uncertain));
+                }
+                if let Some(right) = node.child_by_field_name("right") {
+                    tasks.push(visit(right, scope, uncertain));
+                }
+            }
+            "rest_pattern" => {
+                for c in self.named(node) {
+                    tasks.push(declare(c, binding, uncertain));
+                }
+            }
+            "required_parameter" | "optional_parameter" => {
+                let pattern = node.child_by_field_name("pattern");
+                let value = node.child_by_field_name("value");
+                if let Some(pattern) = pattern {
+                    if pattern.kind() != "this" {
+                        let inner = if value.is_some() { binding.with_write() } else { binding };
+                        tasks.push(declare(pattern, inner, uncertain));
+                    }
+                }
+                if let Some(value) = value {
+                    tasks.push(visit(value, scope, uncertain));
+                }
+            }
+            _ if kind == "this" || kind == "comment" || INERT.contains(&kind) => return,
+            _ => tasks.push(visit(node, scope, true)),
+        }
+        self.push(tasks);
+    }
+
+    fn assign(&mut self, node: Node<'t>, scope: usize, also_read: bool, uncertain: bool) {
+        let kind = node.kind();
+        if BINDING_IDENTIFIERS.contains(&kind) {
+            self.reference(node, scope, also_read || uncertain, true, false);
+            return;
+        }
+        let assign = |node: Node<'t>, uncertain: bool| Task {
+            op: Op::Assign(also_read),
+            node,
+            scope,
+            uncertain,
+        };
+        let mut tasks = Vec::new();
+        match kind {
+            "object_pattern" | "array_pattern" => {
+                for c in self.named(node) {
+                    tasks.push(assign(c, uncertain || c.is_error()));
+                }
+            }
+            "pair_pattern" => {
+                if let Some(key) = node.child_by_field_name("key") {
+                    if key.kind() == "computed_property_name" {
+                        tasks.push(visit(key, scope, uncertain));
+                    }
+                }
+                if let Some(value) = node.child_by_field_name("value") {
+                    tasks.push(assign(value, uncertain));
+                }
+            }
+            "assignment_pattern" | "object_assignment_pattern" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    tasks.push(assign(left, uncertain));
+                }
+                if let Some(right) = node.child_by_field_name("right") {
+                    tasks.push(visit(right, scope, uncertain));
+                }
+            }
+            "rest_pattern" => {
+                for c in self.named(node) {
+                    tasks.push(assign(c, uncertain));
+                }
+            }
+            "parenthesized_expression" => {
+                let inner = self.named(node);
+                if inner.len() == 1 {
+                    tasks.push(assign(inner[0], uncertain));
+                } else {
+                    tasks = self.visit_all(&inner, scope, true);
+                }
+            }
+            k if TYPE_WRAPPERS.contains(&k) => {
+                if let Some(wrapped) = self.wrapped_expression(node) {
+                    tasks.push(assign(wrapped, uncertain));
+                }
+            }
+            "member_expression" | "subscript_expression" => tasks.push(visit(node, scope, uncertain)),
+            _ => tasks.push(visit(node, scope, true)),
+        }
+        self.push(tasks);
+    }
+}
+
+// -- to Python ------------------------------------------------------------------------------
+
+/// The model classes of `patterns/_scope_model.py`, in the order the caller passes them.
+pub struct Classes<'py> {
+    pub scope: Bound<'py, PyAny>,
+    pub variable: Bound<'py, PyAny>,
+    pub definition: Bound<'py, PyAny>,
+    pub reference: Bound<'py, PyAny>,
+    pub declaration: Bound<'py, PyAny>,
+    pub declarator: Bound<'py, PyAny>,
+}
+
+/// Analyse `tree` (built from `data`); returns
+/// `(global_scope, program_scope, scopes, references, declarations, by_node)`.
+pub fn build<'py>(
+    layout: &Layout<'py>,
+    data: &[u8],
+    source_type: &str,
+    classes: &Classes<'py>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let root = layout.root();
+    let grammar = grammar_for(&root.language())?;
+    let mut walk = Walk {
+        data,
+        grammar,
+        cursor: root.walk(),
+        scopes: Vec::new(),
+        variables: Vec::new(),
+        definitions: Vec::new(),
+        references: Vec::new(),
+        declarations: Vec::new(),
+        by_node: Vec::new(),
+        stack: Vec::new(),
+    };
+    let global = walk.new_scope("global", root, None);
+    let program = match source_type {
+        "module" => walk.new_scope("module", root, Some(global)),
+        "commonjs" => {
+            let scope = walk.new_scope("function", root, Some(global));
+            walk.define_implicit(scope, b"arguments");
+            scope
+        }
+        _ => global,
+    };
+    walk.run(root, program);
+    Materializer::new(layout, classes).finish(walk, global, program)
+}
+
+/// Turns the walk's records into the Python model, sharing one `str` per name.
+struct Materializer<'a, 'py> {
+    layout: &'a Layout<'py>,
+    classes: &'a Classes<'py>,
+    names: HashMap<Vec<u8>, Bound<'py, PyString>>,
+}
+
+impl<'a, 'py> Materializer<'a, 'py> {
+    fn new(layout: &'a Layout<'py>, classes: &'a Classes<'py>) -> Self {
+        Materializer { layout, classes, names: HashMap::new() }
+    }
+
+    fn name(&mut self, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
+        if let Some(found) = self.names.get(bytes) {
+            return Ok(found.clone());
+        }
+        let made = decode(self.layout.py(), bytes)?;
+        self.names.insert(bytes.to_vec(), made.clone());
+        Ok(made)
+    }
+
+    fn node(&self, node: Node<'_>) -> PyResult<Bound<'py, PyAny>> {
+        self.layout.node(node)
+    }
+
+    fn optional_node(&self, node: Option<Node<'_>>) -> PyResult<Bound<'py, PyAny>> {
+        match node {
+            Some(node) => self.node(node),
+            None => Ok(self.layout.py().None().into_bound(self.layout.py())),
+        }
+    }
+
+    fn finish(mut self, walk: Walk<'_>, global: usize, program: usize) -> PyResult<Bound<'py, PyTuple>> {
+        let py = self.layout.py();
+        let none = py.None().into_bound(py);
+        // One Python node per tree node that several records share (a scope's node is
+        // often a definition's node too); equal nodes compare equal either way.
+        let mut scope_nodes: HashMap<usize, Bound<'py, PyAny>> = HashMap::new();
+
+        // Scopes, with empty containers filled below.
+        let mut scopes = Vec::with_capacity(walk.scopes.len());
+        let mut scope_lists = Vec::with_capacity(walk.scopes.len());
+        for record in &walk.scopes {
+            let node = match scope_nodes.get(&record.node.id()) {
+                Some(found) => found.clone(),
+                None => {
+                    let made = self.node(record.node)?;
+                    scope_nodes.insert(record.node.id(), made.clone());
+                    made
+                }
+            };
+            let parent = match record.parent {
+                Some(parent) => scopes.get(parent).cloned().unwrap_or_else(|| none.clone()),
+                None => none.clone(),
+            };
+            let children = PyList::empty(py);
+            let variables = PyDict::new(py);
+            let references = PyList::empty(py);
+            let through = PyList::empty(py);
+            let scope = self.classes.scope.call1((
+                PyString::intern(py, record.kind),
+                node,
+                parent,
+                children.clone(),
+                variables.clone(),
+                references.clone(),
+                through.clone(),
+            ))?;
+            scopes.push(scope);
+            scope_lists.push((children, variables, references, through));
+        }
+
+        // Declarations (their variables filled below).
+        let mut declarations = Vec::with_capacity(walk.declarations.len());
+        let mut declaration_variables = Vec::with_capacity(walk.declarations.len());
+        for record in &walk.declarations {
+            let declarators = PyList::empty(py);
+            for d in &record.declarators {
+                declarators.append(self.classes.declarator.call1((
+                    self.optional_node(d.node)?,
+                    self.node(d.id)?,
+                    self.optional_node(d.init)?,
+                ))?)?;
+            }
+            let variables = PyList::empty(py);
+            let loop_kind = match record.loop_kind {
+                Some(kind) => PyString::intern(py, kind).into_any(),
+                None => none.clone(),
+            };
+            let kind = self.name(record.kind)?;
+            let declaration = self.classes.declaration.call1((
+                self.node(record.node)?,
+                kind,
+                self.optional_node(record.keyword)?,
+                declarators,
+                record.start_byte,
+                record.end_byte,
+                loop_kind,
+                variables.clone(),
+            ))?;
+            declarations.push(declaration);
+            declaration_variables.push(variables);
+        }
+
+        // Variables and their definitions.
+        let mut variables = Vec::with_capacity(walk.variables.len());
+        let mut variable_references = Vec::with_capacity(walk.variables.len());
+        for record in &walk.variables {
+            let definitions = PyList::empty(py);
+            for &index in &record.definitions {
+                let d = &walk.definitions[index];
+                let declaration = match d.declaration {
+                    Some(decl) => declarations[decl].clone(),
+                    None => none.clone(),
+                };
+                definitions.append(self.classes.definition.call1((
+                    PyString::intern(py, d.kind),
+                    self.node(d.name)?,
+                    self.node(d.node)?,
+                    declaration,
+                ))?)?;
+            }
+            let references = PyList::empty(py);
+            let variable = self.classes.variable.call1((
+                self.name(record.name)?,
+                scopes[record.scope].clone(),
+                definitions,
+                references.clone(),
+            ))?;
+            variables.push(variable);
+            variable_references.push(references);
+        }
+
+        // References, in walk order.
+        let references = PyList::empty(py);
+        let mut made_references = Vec::with_capacity(walk.references.len());
+        for record in &walk.references {
+            let resolved = match record.resolved {
+                Some(variable) => variables[variable].clone(),
+                None => none.clone(),
+            };
+            let reference = self.classes.reference.call1((
+                self.node(record.identifier)?,
+                self.name(record.name)?,
+                scopes[record.scope].clone(),
+                PyBool::new(py, record.read).to_owned(),
+                PyBool::new(py, record.write).to_owned(),
+                PyBool::new(py, record.init).to_owned(),
+                resolved,
+            ))?;
+            references.append(&reference)?;
+            made_references.push(reference);
+        }
+
+        // Fill the containers.
+        for (record, (children, vars, refs, through)) in walk.scopes.iter().zip(&scope_lists) {
+            for &child in &record.children {
+                children.append(&scopes[child])?;
+            }
+            for &variable in &record.variables {
+                vars.set_item(self.name(walk.variables[variable].name)?, &variables[variable])?;
+            }
+            for &reference in &record.references {
+                refs.append(&made_references[reference])?;
+            }
+            for &reference in &record.through {
+                through.append(&made_references[reference])?;
+            }
+        }
+        for (record, list) in walk.variables.iter().zip(&variable_references) {
+            for &reference in &record.references {
+                list.append(&made_references[reference])?;
+            }
+        }
+        for (record, list) in walk.declarations.iter().zip(&declaration_variables) {
+            for &variable in &record.variables {
+                list.append(&variables[variable])?;
+            }
+        }
+        let by_node = PyDict::new(py);
+        for &(node_id, scope) in &walk.by_node {
+            by_node.set_item(node_id, &scopes[scope])?;
+        }
+        let all_scopes = PyList::new(py, &scopes)?;
+        let all_declarations = PyList::new(py, &declarations)?;
+        PyTuple::new(
+            py,
+            [
+                scopes[global].clone(),
+                scopes[program].clone(),
+                all_scopes.into_any(),
+                references.into_any(),
+                all_declarations.into_any(),
+                by_node.into_any(),
+            ],
+        )
+    }
+}

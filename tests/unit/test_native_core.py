@@ -1,0 +1,181 @@
+"""patterns._native_core: the Rust walks give exactly what the Python walks give.
+
+The Python scope walk and node index define the results; the native ones are
+compared with them on every code snippet of ESLint's rule tests, on generated
+snippets and on broken input, in every source type.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from patterns import parse
+from patterns._native_core import (
+    _SAMPLES,
+    _index_with,
+    _ranges,
+    _scopes_with,
+    _self_check,
+    describe_scopes,
+    native,
+)
+from patterns._node_index import INDEXED_KINDS, captured_by_query
+from patterns._scope_walk import build_scopes
+from patterns.conformance import cases_dir, implemented_rules, load_cases
+from patterns.parsing import ParsedSource
+
+MODULE = native()
+needs_native = pytest.mark.skipif(MODULE is None, reason="the native core is not built here")
+SOURCE_TYPES = ("module", "script", "commonjs")
+KINDS = sorted(INDEXED_KINDS)
+
+
+def assert_same(source: ParsedSource) -> None:
+    assert MODULE is not None
+    for source_type in SOURCE_TYPES:
+        ours = describe_scopes(_scopes_with(MODULE, source.tree, source.data, source_type))
+        assert ours == describe_scopes(build_scopes(source, source_type)), source_type
+    by_walk = _index_with(MODULE, source.tree, KINDS)
+    assert _ranges(by_walk) == _ranges(captured_by_query(source.tree, source.language, KINDS))
+    for nodes in by_walk.values():  # already in document order, outer first
+        keys = [(n.start_byte, -n.end_byte) for n in nodes]
+        assert keys == sorted(keys)
+
+
+def test_built_wherever_a_rust_toolchain_is() -> None:
+    if MODULE is None and shutil.which("cargo") and os.environ.get("FIXSTREAM_NATIVE") != "0":
+        pytest.fail(
+            "cargo is installed but patterns._native is not built or was refused: "
+            "reinstall with `pip install -e .` and read its build log"
+        )
+
+
+@needs_native
+@pytest.mark.parametrize(("language", "code"), _SAMPLES, ids=[s[0] for s in _SAMPLES])
+def test_the_samples_agree(language: str, code: str) -> None:
+    assert_same(parse(code, language))
+
+
+def _all_case_snippets() -> list[tuple[str, str]]:
+    directory = cases_dir()
+    if directory is None:
+        return []
+    found = {}
+    for rule in implemented_rules(directory):
+        for case in load_cases(rule, directory):
+            found[(case.language, case.code)] = None
+            if case.output:
+                found[(case.language, case.output)] = None
+    return list(found)
+
+
+@needs_native
+def test_every_eslint_case_agrees() -> None:
+    snippets = _all_case_snippets()
+    if not snippets:
+        pytest.skip("no ESLint cases here (../shared/eslint-cases or FIXSTREAM_ESLINT_CASES)")
+    assert len(snippets) > 1000
+    for language, code in snippets:
+        assert_same(parse(code, language))
+
+
+@needs_native
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_deep_nesting_and_broken_input_agree(language: str) -> None:
+    deep = "f(" * 3000 + ")" * 3000 + ";" + "{" * 2000 + "let x = y;" + "}" * 2000
+    assert_same(parse(deep, language))
+    for broken in ("let = ;", "function (", "class { x = }", "for (let of) {", "a ? : b", "\x00"):
+        assert_same(parse(broken, language))
+
+
+_PIECES = st.sampled_from(
+    [
+        "let a = 1;",
+        "var b = a;",
+        "const { c, d: [e] } = b;",
+        "a = c;",
+        "b += 2;",
+        "e++;",
+        "function f(x, y = x) {",
+        "}",
+        "(z) => z;",
+        "class K {",
+        "m() { return this; }",
+        "static { let s; }",
+        "for (let i of a) {",
+        "for (var j in b) {",
+        "try {",
+        "} catch (q) {",
+        "with (a) {",
+        "switch (a) { case 1:",
+        "({ a, b } = c);",
+        "[a, b] = [b, a];",
+        "arguments;",
+        "import x from 'y';",
+        "export { a };",
+        "label: a;",
+        "(",
+        ")",
+        "{",
+        "=",
+        ",",
+        "\n",
+        "// c\n",
+        "/* c */",
+        "undefined = 1;",
+        "new.target;",
+        "`${a}`;",
+        "a?.b.c;",
+        "<A b={c} />;",
+    ]
+)
+
+
+@needs_native
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=25))
+def test_generated_snippets_agree(pieces: list[str]) -> None:
+    assert_same(parse(" ".join(pieces), "javascript"))
+
+
+@needs_native
+def test_the_layout_check_refuses_other_objects() -> None:
+    assert MODULE is not None
+    source = parse("let a = 1;", "javascript")
+    with pytest.raises(TypeError):
+        MODULE.build_scopes(source.root, source.root, source.data, "module", ())
+    with pytest.raises(TypeError):
+        MODULE.index_nodes(source.tree, source.tree, [])
+    other = parse("let b = 2;", "javascript")
+    with pytest.raises(TypeError, match="does not belong"):
+        MODULE.index_nodes(source.tree, other.root, [])
+
+
+@needs_native
+def test_the_self_check_notices_a_walk_that_differs() -> None:
+    assert MODULE is not None
+
+    def flips_a_write(*args: object) -> tuple[object, ...]:
+        result = MODULE.build_scopes(*args)
+        last = result[3][-1]
+        last.is_write = not last.is_write
+        return tuple(result)
+
+    assert _self_check(MODULE) == ""
+    wrong = SimpleNamespace(build_scopes=flips_a_write, index_nodes=MODULE.index_nodes)
+    assert "scopes" in _self_check(wrong)
+
+
+def test_the_environment_switch_turns_it_off() -> None:
+    code = "from patterns._native_core import native; print(native() is None)"
+    env = {**os.environ, "FIXSTREAM_NATIVE": "0"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "True", out.stderr
