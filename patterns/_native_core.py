@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, Final
 
-from tree_sitter import Node, Tree
+from tree_sitter import Language, Node, Tree
 
 from ._scope_model import (
     Declaration,
@@ -147,13 +147,17 @@ def _scopes_with(module: Any, tree: Tree, data: bytes, source_type: SourceType) 
     return ScopeManager(global_scope, program_scope, scopes, references, declarations, by_node)
 
 
+_KIND_IDS: dict[tuple[Language, tuple[str, ...]], list[tuple[int, str]]] = {}
+
+
 def _index_with(module: Any, tree: Tree, kinds: Sequence[str]) -> dict[str, list[Node]]:
     language = tree.language
-    ids = []
-    for kind in kinds:
-        kind_id = language.id_for_node_kind(kind, True)
-        if kind_id:
-            ids.append((kind_id, kind))
+    key = (language, tuple(kinds))
+    ids = _KIND_IDS.get(key)
+    if ids is None:  # (kind id, kind) for the named kinds the grammar has
+        ids = _KIND_IDS[key] = [
+            (kind_id, kind) for kind in kinds if (kind_id := language.id_for_node_kind(kind, True))
+        ]
     found: dict[str, list[Node]] = module.index_nodes(tree, tree.root_node, ids)
     return found
 

@@ -137,13 +137,39 @@ fn handler_of(kind: &str) -> Option<Handler> {
     })
 }
 
-/// A grammar's action per kind id, and the field ids the hot path reads.
+/// The fields the walk reads (their names: [`FIELDS`]).
+#[derive(Clone, Copy)]
+enum F {
+    Alias,
+    Argument,
+    Body,
+    Initializer,
+    Kind,
+    Key,
+    Left,
+    Name,
+    Object,
+    Parameter,
+    Parameters,
+    Pattern,
+    Right,
+    Source,
+    Value,
+}
+
+const FIELDS: [&str; 15] = [
+    "alias", "argument", "body", "initializer", "kind", "key", "left", "name", "object",
+    "parameter", "parameters", "pattern", "right", "source", "value",
+];
+
+/// A grammar's action per kind id, and the ids of the fields the walk reads.
 struct Grammar {
     actions: Vec<Action>,
     object_field: u16,
     key_field: u16,
     value_field: u16,
     computed_key: Vec<bool>,
+    fields: [Option<u16>; FIELDS.len()],
 }
 
 impl Grammar {
@@ -177,13 +203,23 @@ impl Grammar {
                 ))
             })
         };
+        let mut fields = [None; FIELDS.len()];
+        for (slot, name) in fields.iter_mut().zip(FIELDS) {
+            *slot = language.field_id_for_name(name).map(|id| id.get());
+        }
         Ok(Grammar {
             actions,
             object_field: field("object")?,
             key_field: field("key")?,
             value_field: field("value")?,
             computed_key,
+            fields,
         })
+    }
+
+    /// `node.child_by_field_name(name)`, with the field's id looked up once.
+    fn field<'t>(&self, node: Node<'t>, field: F) -> Option<Node<'t>> {
+        self.fields[field as usize].and_then(|id| node.child_by_field_id(id))
     }
 
     fn action(&self, kind_id: u16) -> Action {
@@ -327,6 +363,7 @@ struct Walk<'t> {
     declarations: Vec<DeclarationRec<'t>>,
     by_node: Vec<(usize, usize)>, // (node id, scope), in insertion order
     stack: Vec<Task<'t>>,
+    for_initializers: Vec<usize>, // ids of the for statements' initializers seen
 }
 
 impl<'t> Walk<'t> {
@@ -569,7 +606,8 @@ impl<'t> Walk<'t> {
             VariableDeclaration => self.variable_declaration(node, scope, uncertain),
             ForStatement => {
                 let mut inner = scope;
-                if let Some(init) = node.child_by_field_name("initializer") {
+                if let Some(init) = self.grammar.field(node, F::Initializer) {
+                    self.for_initializers.push(init.id());
                     if matches!(init.kind(), "lexical_declaration" | "using_declaration") {
                         inner = self.new_scope("for", node, Some(scope));
                     }
@@ -578,28 +616,28 @@ impl<'t> Walk<'t> {
             }
             ForInStatement => self.for_in_statement(node, scope, uncertain),
             FunctionSignature => {
-                if let Some(name) = node.child_by_field_name("name") {
+                if let Some(name) = self.grammar.field(node, F::Name) {
                     self.define(name, self.binding("function", scope, false, node));
                 }
             }
             CatchClause => {
                 let inner = self.new_scope("catch", node, Some(scope));
                 let mut tasks = Vec::new();
-                if let Some(param) = node.child_by_field_name("parameter") {
+                if let Some(param) = self.grammar.field(node, F::Parameter) {
                     let binding = self.binding("catch", inner, false, node);
                     tasks.push(Task { op: Op::Declare(binding), node: param, scope: inner, uncertain });
                 }
-                if let Some(body) = node.child_by_field_name("body") {
+                if let Some(body) = self.grammar.field(node, F::Body) {
                     tasks.push(visit(body, inner, uncertain));
                 }
                 self.push(tasks);
             }
             SwitchStatement => {
                 let mut tasks = Vec::new();
-                if let Some(value) = node.child_by_field_name("value") {
+                if let Some(value) = self.grammar.field(node, F::Value) {
                     tasks.push(visit(value, scope, uncertain));
                 }
-                if let Some(body) = node.child_by_field_name("body") {
+                if let Some(body) = self.grammar.field(node, F::Body) {
                     let inner = self.new_scope("switch", body, Some(scope));
                     let children = self.named_children(body);
                     tasks.extend(self.visit_all(&children, inner, uncertain));
@@ -608,10 +646,10 @@ impl<'t> Walk<'t> {
             }
             WithStatement => {
                 let mut tasks = Vec::new();
-                if let Some(object) = node.child_by_field_name("object") {
+                if let Some(object) = self.grammar.field(node, F::Object) {
                     tasks.push(visit(object, scope, uncertain));
                 }
-                if let Some(body) = node.child_by_field_name("body") {
+                if let Some(body) = self.grammar.field(node, F::Body) {
                     let inner = self.new_scope("with", body, Some(scope));
                     tasks.push(visit(body, inner, uncertain));
                 }
@@ -620,16 +658,16 @@ impl<'t> Walk<'t> {
             Assignment => {
                 let also_read = node.kind() == "augmented_assignment_expression";
                 let mut tasks = Vec::new();
-                if let Some(left) = node.child_by_field_name("left") {
+                if let Some(left) = self.grammar.field(node, F::Left) {
                     tasks.push(Task { op: Op::Assign(also_read), node: left, scope, uncertain });
                 }
-                if let Some(right) = node.child_by_field_name("right") {
+                if let Some(right) = self.grammar.field(node, F::Right) {
                     tasks.push(visit(right, scope, uncertain));
                 }
                 self.push(tasks);
             }
             Update => {
-                if let Some(argument) = node.child_by_field_name("argument") {
+                if let Some(argument) = self.grammar.field(node, F::Argument) {
                     self.push(vec![Task { op: Op::Assign(true), node: argument, scope, uncertain }]);
                 }
             }
@@ -646,14 +684,14 @@ impl<'t> Walk<'t> {
                 }
             }
             Export => {
-                if node.child_by_field_name("source").is_some() {
+                if self.grammar.field(node, F::Source).is_some() {
                     return; // re-exports reference nothing local
                 }
                 let mut tasks = Vec::new();
                 for child in self.named(node) {
                     if child.kind() == "export_clause" {
                         for spec in self.named(child) {
-                            if let Some(name) = spec.child_by_field_name("name") {
+                            if let Some(name) = self.grammar.field(spec, F::Name) {
                                 if name.kind() == "identifier" {
                                     tasks.push(visit(name, scope, uncertain));
                                 }
@@ -666,21 +704,21 @@ impl<'t> Walk<'t> {
                 self.push(tasks);
             }
             JsxElement => {
-                let name = node.child_by_field_name("name");
+                let name = self.grammar.field(node, F::Name);
                 let rest: Vec<Node<'t>> =
                     self.named(node).into_iter().filter(|c| Some(*c) != name).collect();
                 let tasks = self.visit_all(&rest, scope, uncertain);
                 self.push(tasks);
             }
             NamedDeclaration => {
-                if let Some(name) = node.child_by_field_name("name") {
+                if let Some(name) = self.grammar.field(node, F::Name) {
                     if name.kind() == "identifier" {
                         let kind =
                             if node.kind() == "enum_declaration" { "enum" } else { "namespace" };
                         self.define(name, self.binding(kind, scope, false, node));
                     }
                 }
-                if let Some(body) = node.child_by_field_name("body") {
+                if let Some(body) = self.grammar.field(node, F::Body) {
                     self.push(vec![visit(body, scope, uncertain)]);
                 }
             }
@@ -699,18 +737,13 @@ impl<'t> Walk<'t> {
     }
 
     fn variable_declaration(&mut self, node: Node<'t>, scope: usize, uncertain: bool) {
-        let in_for_init = match node.parent() {
-            Some(parent) => {
-                parent.kind() == "for_statement"
-                    && parent.child_by_field_name("initializer") == Some(node)
-            }
-            None => false,
-        };
+        // The Python walk asks node.parent; the for statement's handler noted it.
+        let in_for_init = self.for_initializers.contains(&node.id());
         let (kind, keyword): (&'t [u8], Option<Node<'t>>) = match node.kind() {
             "variable_declaration" => (b"var", node.child(0)),
             "using_declaration" => (b"using", node.child(0)),
             _ => {
-                let keyword = node.child_by_field_name("kind");
+                let keyword = self.grammar.field(node, F::Kind);
                 (keyword.map_or(b"let" as &[u8], |k| self.text(k)), keyword)
             }
         };
@@ -735,8 +768,8 @@ impl<'t> Walk<'t> {
                 }
                 continue;
             }
-            let Some(name) = child.child_by_field_name("name") else { continue };
-            let value = child.child_by_field_name("value");
+            let Some(name) = self.grammar.field(child, F::Name) else { continue };
+            let value = self.grammar.field(child, F::Value);
             self.declarations[decl].declarators.push(DeclaratorRec {
                 node: Some(child),
                 id: name,
@@ -758,10 +791,10 @@ impl<'t> Walk<'t> {
     }
 
     fn for_in_statement(&mut self, node: Node<'t>, scope: usize, uncertain: bool) {
-        let keyword = node.child_by_field_name("kind");
-        let left = node.child_by_field_name("left");
-        let right = node.child_by_field_name("right");
-        let body = node.child_by_field_name("body");
+        let keyword = self.grammar.field(node, F::Kind);
+        let left = self.grammar.field(node, F::Left);
+        let right = self.grammar.field(node, F::Right);
+        let body = self.grammar.field(node, F::Body);
         let kind = keyword.map(|k| self.text(k));
         let mut tasks = Vec::new();
         let mut inner = scope;
@@ -811,7 +844,7 @@ impl<'t> Walk<'t> {
     fn function(&mut self, node: Node<'t>, scope: usize, uncertain: bool) {
         let kind = node.kind();
         let mut tasks = Vec::new();
-        let name = node.child_by_field_name("name");
+        let name = self.grammar.field(node, F::Name);
         let mut outer = scope;
         if matches!(kind, "function_declaration" | "generator_function_declaration") {
             if let Some(name) = name {
@@ -838,8 +871,8 @@ impl<'t> Walk<'t> {
         if kind != "arrow_function" {
             self.define_implicit(inner, b"arguments");
         }
-        let params = node.child_by_field_name("parameters");
-        let single = node.child_by_field_name("parameter");
+        let params = self.grammar.field(node, F::Parameters);
+        let single = self.grammar.field(node, F::Parameter);
         let binding = self.binding("param", inner, false, node);
         if let Some(single) = single {
             tasks.push(Task { op: Op::Declare(binding), node: single, scope: inner, uncertain });
@@ -850,7 +883,7 @@ impl<'t> Walk<'t> {
                 tasks.push(Task { op: Op::Declare(binding), node: param, scope: inner, uncertain: doubt });
             }
         }
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = self.grammar.field(node, F::Body) {
             if body.kind() == "statement_block" {
                 let children = self.named_children(body);
                 tasks.extend(self.visit_all(&children, inner, uncertain));
@@ -862,7 +895,7 @@ impl<'t> Walk<'t> {
     }
 
     fn class(&mut self, node: Node<'t>, scope: usize, uncertain: bool) {
-        let name = node.child_by_field_name("name");
+        let name = self.grammar.field(node, F::Name);
         if let Some(name) = name {
             if node.kind() != "class" {
                 self.define(name, self.binding("class", scope, false, node));
@@ -897,7 +930,7 @@ impl<'t> Walk<'t> {
                             tasks.push(visit(part, scope, uncertain));
                         }
                     }
-                    if let Some(value) = member.child_by_field_name("value") {
+                    if let Some(value) = self.grammar.field(member, F::Value) {
                         let init_scope =
                             self.new_scope("class-field-initializer", value, Some(scope));
                         tasks.push(visit(value, init_scope, uncertain));
@@ -905,7 +938,7 @@ impl<'t> Walk<'t> {
                 }
                 "class_static_block" => {
                     let block = self.new_scope("class-static-block", member, Some(scope));
-                    if let Some(inner) = member.child_by_field_name("body") {
+                    if let Some(inner) = self.grammar.field(member, F::Body) {
                         let children = self.named_children(inner);
                         tasks.extend(self.visit_all(&children, block, uncertain));
                     }
@@ -922,9 +955,10 @@ impl<'t> Walk<'t> {
                 "identifier" => self.define(child, binding),
                 "namespace_import" | "named_imports" => self.import_names(child, binding),
                 "import_specifier" => {
-                    let local = child
-                        .child_by_field_name("alias")
-                        .or_else(|| child.child_by_field_name("name"));
+                    let local = self
+                        .grammar
+                        .field(child, F::Alias)
+                        .or_else(|| self.grammar.field(child, F::Name));
                     if let Some(local) = local {
                         if local.kind() == "identifier" {
                             self.define(local, binding);
@@ -970,20 +1004,20 @@ impl<'t> Walk<'t> {
                 }
             }
             "pair_pattern" => {
-                if let Some(key) = node.child_by_field_name("key") {
+                if let Some(key) = self.grammar.field(node, F::Key) {
                     if key.kind() == "computed_property_name" {
                         tasks.push(visit(key, scope, uncertain));
                     }
                 }
-                if let Some(value) = node.child_by_field_name("value") {
+                if let Some(value) = self.grammar.field(node, F::Value) {
                     tasks.push(declare(value, binding, uncertain));
                 }
             }
             "assignment_pattern" | "object_assignment_pattern" => {
-                if let Some(left) = node.child_by_field_name("left") {
+                if let Some(left) = self.grammar.field(node, F::Left) {
                     tasks.push(declare(left, binding.with_write(), uncertain));
                 }
-                if let Some(right) = node.child_by_field_name("right") {
+                if let Some(right) = self.grammar.field(node, F::Right) {
                     tasks.push(visit(right, scope, uncertain));
                 }
             }
@@ -993,8 +1027,8 @@ impl<'t> Walk<'t> {
                 }
             }
             "required_parameter" | "optional_parameter" => {
-                let pattern = node.child_by_field_name("pattern");
-                let value = node.child_by_field_name("value");
+                let pattern = self.grammar.field(node, F::Pattern);
+                let value = self.grammar.field(node, F::Value);
                 if let Some(pattern) = pattern {
                     if pattern.kind() != "this" {
                         let inner = if value.is_some() { binding.with_write() } else { binding };
@@ -1031,20 +1065,20 @@ impl<'t> Walk<'t> {
                 }
             }
             "pair_pattern" => {
-                if let Some(key) = node.child_by_field_name("key") {
+                if let Some(key) = self.grammar.field(node, F::Key) {
                     if key.kind() == "computed_property_name" {
                         tasks.push(visit(key, scope, uncertain));
                     }
                 }
-                if let Some(value) = node.child_by_field_name("value") {
+                if let Some(value) = self.grammar.field(node, F::Value) {
                     tasks.push(assign(value, uncertain));
                 }
             }
             "assignment_pattern" | "object_assignment_pattern" => {
-                if let Some(left) = node.child_by_field_name("left") {
+                if let Some(left) = self.grammar.field(node, F::Left) {
                     tasks.push(assign(left, uncertain));
                 }
-                if let Some(right) = node.child_by_field_name("right") {
+                if let Some(right) = self.grammar.field(node, F::Right) {
                     tasks.push(visit(right, scope, uncertain));
                 }
             }
@@ -1106,6 +1140,7 @@ pub fn build<'py>(
         declarations: Vec::new(),
         by_node: Vec::new(),
         stack: Vec::new(),
+        for_initializers: Vec::new(),
     };
     let global = walk.new_scope("global", root, None);
     let program = match source_type {
