@@ -33,7 +33,7 @@ from ._scope_model import (
     Variable,
 )
 
-__all__ = ["describe_scopes", "native", "native_index", "native_scopes"]
+__all__ = ["describe_scopes", "native", "native_index", "native_scopes", "use_native"]
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,14 @@ def native() -> ModuleType | None:
         if "module" not in _state:
             _state["module"] = _load()
         return _state["module"]
+
+
+def use_native(enabled: bool) -> bool:
+    """Turn the native core on (when it can be trusted) or off for this process,
+    e.g. to time both side by side; returns whether it is now in use."""
+    with _state_lock:
+        _state["module"] = _load() if enabled else None
+        return _state["module"] is not None
 
 
 def _load() -> ModuleType | None:

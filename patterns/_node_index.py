@@ -107,7 +107,15 @@ class NodeIndex:
     """The nodes of :data:`INDEXED_KINDS` in one tree (``language_name`` keys the
     compiled query: "javascript", "typescript" or "tsx")."""
 
-    __slots__ = ("_by_kind", "_captured", "_language", "_language_name", "_merged", "_root")
+    __slots__ = (
+        "_by_kind",
+        "_captured",
+        "_in_order",
+        "_language",
+        "_language_name",
+        "_merged",
+        "_root",
+    )
 
     def __init__(self, tree: Tree, language_name: str) -> None:
         self._root = tree.root_node
@@ -117,6 +125,7 @@ class NodeIndex:
         # Sorted into document order (in _by_kind) on first use: some kinds are
         # never asked for.
         captured = native_index(tree, _SORTED_KINDS)
+        self._in_order = captured is not None  # the native lists need no sorting
         if captured is None:
             captured = captured_by_query(tree, language_name, _SORTED_KINDS)
         self._captured: dict[str, list[Node]] = captured
@@ -127,13 +136,21 @@ class NodeIndex:
         found = self._by_kind.get(kind)
         if found is None:
             captured = self._captured.get(kind)
+            in_order = self._in_order
             if captured is None and kind not in INDEXED_KINDS:
+                in_order = False
                 query = _query(self._language, self._language_name, (kind,))
                 if query is not None:
                     captured = QueryCursor(query).captures(self._root).get(kind)
-            # A sorted copy: a source shared by threads then at worst sorts twice.
-            found = [] if captured is None else list(captured)
-            _sort_in_document_order(found)
+            # Kept as is when in order, else a sorted copy (a source shared by
+            # threads then at worst sorts twice); either way never handed out.
+            if captured is None:
+                found = []
+            elif in_order:
+                found = captured
+            else:
+                found = list(captured)
+                _sort_in_document_order(found)
             self._by_kind[kind] = found
         return found
 

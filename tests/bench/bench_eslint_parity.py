@@ -55,7 +55,9 @@ from _eslint import (  # noqa: E402
     write_config,
 )
 
+import patterns.fixer  # noqa: E402
 from patterns import FixReport, PatternMatcher, Problem, all_rule_names, parse  # noqa: E402
+from patterns._native_core import native, use_native  # noqa: E402
 from patterns.scope import analyze_scopes  # noqa: E402
 
 REPO: Final = Path(__file__).resolve().parents[2]
@@ -73,6 +75,9 @@ class EngineRun:
     parse: Timing = Timing(0.0, 0.0)
     analyze: Timing = Timing(0.0, 0.0)
     fix: Timing = Timing(0.0, 0.0)
+    fix_python: Timing | None = None  # the same, with the Python walks (no native core)
+    parse_passes: Timing = Timing(0.0, 0.0)  # a bare parse of every text the fixer parsed
+    texts_parsed: int = 0
     problems: dict[str, list[Problem]] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     fix_times: dict[str, float] = field(default_factory=dict)
@@ -118,10 +123,42 @@ def run_engine(matcher: PatternMatcher, files: Sequence[CorpusFile], repeat: int
                 result.passes[file.path] = report.passes
         return watch.timing
 
+    def parsed_by_the_fixer() -> list[tuple[str, str]]:
+        """Every (text, language) the fixer parses over the corpus, in one untimed run."""
+        texts: list[tuple[str, str]] = []
+        real_parse = patterns.fixer.parse
+
+        def recording(text: str, language: str, **options: Any) -> Any:
+            texts.append((text, language))
+            return real_parse(text, language, **options)
+
+        patterns.fixer.parse = recording  # type: ignore[assignment]
+        try:
+            for file in files:
+                matcher.apply_fixes(file.text, "javascript", source_type=file.source_type)
+        finally:
+            patterns.fixer.parse = real_parse  # type: ignore[assignment]
+        return texts
+
+    def parse_texts(texts: list[tuple[str, str]]) -> Timing:
+        with Stopwatch() as watch:
+            for text, language in texts:
+                parse(text, language)
+        return watch.timing
+
     runs = range(max(repeat, 1))
     result.parse = Timing.best(parse_all() for _ in runs)
     result.analyze = Timing.best(analyze_all() for _ in runs)
     result.fix = Timing.best(fix_all() for _ in runs)
+    texts = parsed_by_the_fixer()
+    result.texts_parsed = len(texts)
+    result.parse_passes = Timing.best(parse_texts(texts) for _ in runs)
+    if native() is not None:  # the same fixes with the pure-Python walks, side by side
+        use_native(False)
+        try:
+            result.fix_python = Timing.best(fix_all() for _ in runs)
+        finally:
+            use_native(True)
     return result
 
 
@@ -521,8 +558,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "timings": {name: {"wall": t.wall, "cpu": t.cpu} for name, t in [
             ("eslint_lint", lint_t), ("eslint_fix", fix_t), ("eslint_startup", startup_t),
             ("parse", engine.parse), ("analyze", engine.analyze), ("fix", engine.fix),
+            ("parse_passes", engine.parse_passes),
+            *([("fix_python", engine.fix_python)] if engine.fix_python else []),
             *([("cli_fix", cli[1])] if cli else []),
         ]},
+        "native_core": native() is not None,
+        "texts_parsed": engine.texts_parsed,
         "fixstream_crashes": len(engine.crashes),
         "fixstream_passes": sum(engine.passes.values()),
         "files_changed": sum(engine.outputs[f.path] != f.text for f in files),
@@ -649,8 +690,11 @@ def _print_summary(s: dict[str, Any], count: int) -> None:
         ("eslint_startup", "  of which startup (1 file)"),
         ("parse", "tree-sitter bare parse"),
         ("analyze", "fixstream analyze"),
-        ("fix", "fixstream fix (engine)"),
+        ("fix", "fixstream fix (engine)" + (", native core" if s["native_core"] else
+                                               ", Python walks: native core not built")),
+        ("fix_python", "fixstream fix (engine), Python walks"),
         ("cli_fix", "fixstream fix --fix-dry-run (CLI)"),
+        ("parse_passes", f"bare parse of the {s['texts_parsed']} texts the fixer parses"),
     ]
     rows = []
     for key, label in labels:
@@ -660,7 +704,8 @@ def _print_summary(s: dict[str, Any], count: int) -> None:
         timing = t[key]
         rows.append([label, f"{timing.wall:.2f}", _rate(files, timing.wall),
                      f"{timing.cpu:.2f}", _rate(files, timing.cpu),
-                     f"{timing.wall / t['parse'].wall:.1f}x" if key in ("analyze", "fix") else ""])
+                     f"{timing.wall / t['parse'].wall:.1f}x"
+                     if key in ("analyze", "fix", "fix_python") else ""])
     _print_table(rows, ["one core", "wall s", "files/s", "CPU s", "files/s (CPU)",
                         "x bare parse"])
     fix, eslint = t["fix"], t["eslint_fix"]
@@ -669,8 +714,14 @@ def _print_summary(s: dict[str, Any], count: int) -> None:
     print(f"\nfixstream engine vs ESLint, files/s: {eslint.wall / fix.wall:.2f}x wall, "
           f"{eslint.cpu / fix.cpu:.2f}x CPU (target >= 5x)"
           + (f"; CLI {eslint.wall / t['cli_fix'].wall:.2f}x wall" if "cli_fix" in t else ""))
+    if "fix_python" in t:
+        print(f"native core vs Python walks, same run: {t['fix_python'].cpu / fix.cpu:.2f}x "
+              "CPU for the whole fix")
     print(f"engine / bare parse time: {fix.wall / t['parse'].wall:.1f}x wall, "
-          f"{fix.cpu / t['parse'].cpu:.1f}x CPU (target <= 3x)")
+          f"{fix.cpu / t['parse'].cpu:.1f}x CPU (target <= 3x; one parse per file)")
+    passes = t["parse_passes"]
+    print(f"engine / bare parse of every text it parses: {fix.cpu / passes.cpu:.1f}x CPU "
+          f"({s['texts_parsed']} texts: each pass re-parses)")
 
 
 def _print_rules(records: Sequence[FileRecord], examples: Sequence[Example],
