@@ -27,6 +27,10 @@ LATEST_ECMA_VERSION: Final = 2026
 
 _EDITIONS_BEFORE_2015: Final = (3, 5)
 _FIRST_YEAR: Final = 2015
+# The normalised versions, each its own normalisation.
+_NORMALIZED: Final = frozenset(
+    (*_EDITIONS_BEFORE_2015, *range(_FIRST_YEAR, LATEST_ECMA_VERSION + 1))
+)
 
 # The globals each version adds to the one before (ESLint's conf/globals.js);
 # versions that add none are left out.
@@ -112,6 +116,8 @@ def normalize_ecma_version(value: EcmaVersion) -> int:
     Raises ValueError for anything ESLint 9 does not accept (such as 4, 2014, a
     year after the latest one, or a string other than ``"latest"``).
     """
+    if type(value) is int and value in _NORMALIZED:
+        return value  # already normalised (the common case: the matcher passes these on)
     if value is None or value == "latest":
         return LATEST_ECMA_VERSION
     if isinstance(value, int) and not isinstance(value, bool):

@@ -97,8 +97,8 @@ def _has_non_null(source: ParsedSource) -> bool:
 def misparsed_non_null(source: ParsedSource, node: Node) -> bool:
     """Whether tree-sitter took the ``!`` of ``a < b!`` for one of the whole
     expression (it belongs to ``b``): such a node's range and operands are wrong."""
-    if not source.fact(_HAS_NON_NULL, _has_non_null):
-        return False  # JavaScript, or TypeScript without `x!`: no parent to check
+    if source.language == "javascript" or not source.fact(_HAS_NON_NULL, _has_non_null):
+        return False  # JavaScript (no `x!` in its grammar), or TypeScript without `x!`
     parent = node.parent
     return (
         parent is not None

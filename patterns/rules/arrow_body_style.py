@@ -25,7 +25,7 @@ from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
-from ._estree_view import operator_of
+from ._binary_index import binary_expressions
 from ._function_forms import (
     first_token,
     has_comment_in,
@@ -49,6 +49,7 @@ MESSAGES: Final = {
 
 # Tokens that would continue an expression across a line break.
 _ASI_HAZARDS: Final = ("(", "[", "/", "+", "-")
+_IN: Final = frozenset({"in"})
 
 
 def _statements(block: Node) -> list[Node]:
@@ -93,11 +94,7 @@ class ArrowBodyStyle(Rule):
         if not arrows:
             return
         # Start bytes of the `a in b` expressions.
-        in_operators = [
-            n.start_byte
-            for n in ctx.source.nodes_of("binary_expression")
-            if operator_of(n) == "in"
-        ]
+        in_operators = [n.start_byte for n in binary_expressions(ctx.source, _IN)]
         mode = ctx.options[0]
         object_needs_return = (
             mode == "as-needed" and ctx.options[1]["requireReturnForObjectLiteral"]

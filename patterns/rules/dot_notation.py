@@ -57,6 +57,9 @@ def _key_of(index: Node, data: bytes) -> tuple[str, str] | None:
     return None
 
 
+_ACCESSES: Final = ("subscript_expression", "member_expression")
+
+
 def _child(node: Node, kind: str) -> Node | None:
     return next((c for c in node.children if c.type == kind), None)
 
@@ -85,7 +88,9 @@ class DotNotation(Rule):
         allow_keywords: bool = opts["allowKeywords"]
         pattern = re.compile(opts["allowPattern"]) if opts["allowPattern"] else None
         fixable = not ctx.source.has_errors
-        for node in ctx.source.nodes_of("subscript_expression", "member_expression"):
+        # `a.b` is only ever reported with allowKeywords off: leave those out otherwise.
+        kinds = ("subscript_expression",) if allow_keywords else _ACCESSES
+        for node in ctx.source.nodes_of(*kinds):
             if node.type == "subscript_expression":
                 problem = self._computed(ctx, node, allow_keywords, pattern, fixable)
             elif not allow_keywords:

@@ -24,6 +24,7 @@ from tree_sitter import Node
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem
+from ._binary_index import binary_expressions
 from ._token_nav import unparenthesised
 
 __all__ = ["Eqeqeq"]
@@ -81,10 +82,9 @@ class Eqeqeq(Rule):
         if b"==" not in data and b"!=" not in data:
             return  # no equality operator
         fixable = not ctx.source.has_errors
-        for node in ctx.source.nodes_of("binary_expression"):
+        for node in binary_expressions(ctx.source, _EQUALITY):
             operator = node.child_by_field_name("operator")
-            if operator is None or operator.type not in _EQUALITY:
-                continue
+            assert operator is not None  # the index found it
             left = node.child_by_field_name("left")
             right = node.child_by_field_name("right")
             if left is None or right is None:

@@ -42,6 +42,7 @@ from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..scope import Reference
 from ..types import Problem, TextEdit
+from ._binary_index import binary_expressions
 from ._estree import (
     COMMENTS,
     binary_precedence,
@@ -138,9 +139,16 @@ class _Check:
             handlers = {"assignment_expression": self.assignment, "binary_expression": self.logical}
             if self.check_if:
                 handlers["if_statement"] = self.if_statement
+        source = self.ctx.source
         for kind, handler in handlers.items():
-            for node in self.ctx.source.nodes_of(kind):
-                if node.has_error or misparsed_non_null(self.ctx.source, node):
+            # `logical` only takes a ||, && or ?? expression: skip the others unread.
+            nodes = (
+                binary_expressions(source, _LOGICAL)
+                if kind == "binary_expression"
+                else source.nodes_of(kind)
+            )
+            for node in nodes:
+                if node.has_error or misparsed_non_null(source, node):
                     continue
                 problem = handler(node)
                 if problem is not None:
@@ -150,11 +158,15 @@ class _Check:
 
     def assignment(self, node: Node) -> Problem | None:
         source = self.source
-        left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
-        if left is None or right is None:
+        if right is None:
             return None
         logical = unparen(right)
+        if logical.type != "binary_expression":
+            return None  # the common case, settled before reading the target
+        left = node.child_by_field_name("left")
+        if left is None:
+            return None
         parts = _parts(logical, source)
         if parts is None or parts[1] not in _LOGICAL:
             return None

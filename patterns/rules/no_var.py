@@ -132,11 +132,13 @@ def _can_fix(decl: Declaration) -> bool:
     if parent is None or parent.type in ("switch_case", "switch_default"):
         return False
     variables = decl.variables
-    if any(_self_reference_in_tdz(decl, index) for index in range(len(decl.declarators))):
-        return False
+    # The cheap tests on the variables first (a global `var` is common): every test
+    # here only withholds the fix, so their order does not matter.
     if any(
         v.scope.kind == "global" or len(v.definitions) >= 2 or v.name == "let" for v in variables
     ):
+        return False
+    if any(_self_reference_in_tdz(decl, index) for index in range(len(decl.declarators))):
         return False
     scope_node = _scope_node(node)
     if any(_used_outside(v, scope_node) for v in variables):

@@ -70,6 +70,8 @@ _LEXICAL_BOUNDARIES: Final = frozenset(
         "method_definition",
     }
 )
+# The values a shorthand can stand for: a function (a method) or a name (a property).
+_SHORTHAND_VALUES: Final = frozenset({*_FUNCTIONS, "arrow_function", "identifier"})
 _COMMENTS: Final = frozenset({"comment", "html_comment"})
 _MEMBERS: Final = frozenset({"pair", "shorthand_property_identifier", "method_definition"})
 _JSDOC_TYPE: Final = re.compile(r"@type\b")
@@ -311,12 +313,16 @@ class _Check:
 
     def check_pair(self, pair: Node) -> Problem | None:
         options = self.options
-        found = self.key_of(pair)
         raw_value = pair.child_by_field_name("value")
-        if found is None or raw_value is None:
+        if raw_value is None:
+            return None
+        value = unparen(raw_value)
+        if value.type not in _SHORTHAND_VALUES:
+            return None  # the common case, settled before reading the key
+        found = self.key_of(pair)
+        if found is None:
             return None
         key, computed = found
-        value = unparen(raw_value)
         is_function = value.type in _FUNCTIONS or value.type == "arrow_function"
         if computed and not is_function:
             return None

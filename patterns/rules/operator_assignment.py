@@ -99,12 +99,14 @@ class OperatorAssignment(Rule):
     def _verify(ctx: RuleContext, node: Node) -> Problem | None:
         """``x = x + y`` under "always"."""
         source = ctx.source
-        left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
-        if left is None or right is None:
+        if right is None:
             return None
         expression = unparen(right)
         if expression.type != "binary_expression" or misparsed_non_null(source, expression):
+            return None  # the common case, settled before reading the target
+        left = node.child_by_field_name("left")
+        if left is None:
             return None
         operator_node = expression.child_by_field_name("operator")
         operand = expression.child_by_field_name("left")

@@ -255,10 +255,12 @@ class _Check:
         scopes = self.ctx.scopes()
         variables: list[Variable] = []
         self.declaration_of: dict[int, Declaration] = {}
+        # Without errors in the tree no declaration can hold or sit in one.
+        has_errors = self.ctx.source.has_errors
         for decl in scopes.declarations:
             if decl.kind != "let" or decl.loop == "for-init":
                 continue
-            if decl.node.has_error or _inside_error(decl.node):
+            if has_errors and (decl.node.has_error or _inside_error(decl.node)):
                 continue
             variables.extend(decl.variables)
             for variable in decl.variables:
@@ -270,9 +272,12 @@ class _Check:
             identifier = self.identifier_if_should_be_const(variable)
             previous: int | None = None
             for ref in variable.references:
-                if ref.identifier.id == previous:
+                identifier_id = ref.identifier.id
+                if identifier_id == previous:
                     continue
-                previous = ref.identifier.id
+                previous = identifier_id
+                if not ref.is_write:
+                    continue  # a read has no host (and is most references)
                 host = _destructuring_host(ref)
                 if host is not None:
                     groups.setdefault(host.key, []).append(identifier)

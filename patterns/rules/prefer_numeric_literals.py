@@ -54,7 +54,7 @@ def _is_parse_int(callee: Node, source: ParsedSource) -> bool:
     """``parseInt`` or ``Number.parseInt`` (also ``Number?.parseInt``, ``Number["parseInt"]``)."""
     callee = unparen(callee)
     if callee.type == "identifier":
-        return source.node_text(callee) == "parseInt"
+        return _has_text(callee, source, b"parseInt")
     if callee.type not in ("member_expression", "subscript_expression"):
         return False
     obj = callee.child_by_field_name("object")
@@ -63,9 +63,15 @@ def _is_parse_int(callee: Node, source: ParsedSource) -> bool:
     obj = unparen(obj)
     return (
         obj.type == "identifier"
-        and source.node_text(obj) == "Number"
+        and _has_text(obj, source, b"Number")
         and static_property_name(callee, source) == "parseInt"
     )
+
+
+def _has_text(node: Node, source: ParsedSource, text: bytes) -> bool:
+    """Whether the source text of ``node`` is ``text`` (compared as bytes: no decoding)."""
+    start = node.start_byte
+    return node.end_byte - start == len(text) and source.data[start : node.end_byte] == text
 
 
 def _static_string(node: Node, source: ParsedSource) -> str | None:
@@ -114,14 +120,14 @@ class PreferNumericLiterals(Rule):
         if b"parseInt" not in source.data and b"Number" not in source.data:
             return
         for node in source.nodes_of("call_expression"):
+            callee = node.child_by_field_name("function")
+            if callee is None or not _is_parse_int(callee, source):
+                continue  # most calls: settled before looking at anything else
             if node.has_error:
                 continue
-            callee = node.child_by_field_name("function")
             arguments = node.child_by_field_name("arguments")
-            if callee is None or arguments is None or arguments.type != "arguments":
+            if arguments is None or arguments.type != "arguments":
                 continue
-            if not _is_parse_int(callee, source):
-                continue  # most calls: settled before looking at the arguments
             args = [c for c in arguments.named_children if c.type not in COMMENTS]
             if len(args) != 2:
                 continue

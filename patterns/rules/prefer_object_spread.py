@@ -42,6 +42,7 @@ SPREAD_MESSAGE: Final = "Use an object spread instead of `Object.assign` eg: `{ 
 LITERAL_MESSAGE: Final = "Use an object literal instead of `Object.assign`. eg: `{ foo: bar }`."
 
 _COMMENTS: Final = frozenset({"comment", "html_comment"})
+_MEMBER_ACCESSES: Final = frozenset({"member_expression", "subscript_expression"})
 _NO_PARENS_PARENTS: Final = frozenset(
     {"variable_declarator", "array", "return_statement", "pair", "call_expression"}
 )
@@ -110,13 +111,15 @@ class PreferObjectSpread(Rule):
         globals_: tuple[set[int], set[str]] | None = None
         for node in ctx.source.nodes_of("call_expression"):
             callee = node.child_by_field_name("function")
-            args = node.child_by_field_name("arguments")
-            if callee is None or args is None or args.type != "arguments":
-                continue
-            if any(c.type == "optional_chain" for c in node.children):
-                continue
+            if callee is None or callee.type not in _MEMBER_ACCESSES:
+                continue  # most calls: settled before reading anything else
             member = _member_name(ctx, callee)
             if member is None or member[1] != "assign":
+                continue
+            args = node.child_by_field_name("arguments")
+            if args is None or args.type != "arguments":
+                continue
+            if any(c.type == "optional_chain" for c in node.children):
                 continue
             if globals_ is None:
                 globals_ = _global_names(ctx.scopes())

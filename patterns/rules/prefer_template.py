@@ -31,11 +31,13 @@ from tree_sitter import Node
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem
+from ._binary_index import binary_expressions
 from ._object_syntax import outer_paren, unparen
 
 __all__ = ["PreferTemplate"]
 
 _STRINGS: Final = frozenset({"string", "template_string"})
+_CONCAT: Final = frozenset({"+"})
 _OCTAL_ESCAPE: Final = re.compile(r"^(?:[^\\]|\\.)*\\(?:[1-9]|0[0-9])", re.DOTALL)
 _TEMPLATE_HAZARD: Final = re.compile(r"\\*(\$\{|`)")
 _MAX_DEPTH: Final = 150  # nesting beyond this gets a report without a fix
@@ -208,6 +210,6 @@ class PreferTemplate(Rule):
 
 def _top_concats(source: ParsedSource) -> Iterator[Node]:
     """The ``+`` chains that are not themselves an operand of a ``+``, in document order."""
-    for node in source.nodes_of("binary_expression"):
-        if _is_concat(node) and not _is_concat(outer_paren(node).parent):
+    for node in binary_expressions(source, _CONCAT):
+        if not _is_concat(outer_paren(node).parent):
             yield node

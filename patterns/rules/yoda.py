@@ -26,6 +26,7 @@ from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
+from ._binary_index import binary_expressions
 from ._estree import (
     can_tokens_be_adjacent,
     estree_parent,
@@ -60,6 +61,7 @@ _FLIPPED: Final = {
     "<=": ">=",
     ">=": "<=",
 }
+_COMPARISONS: Final = frozenset(_FLIPPED)
 _EQUALITY: Final = frozenset({"==", "==="})  # ESLint's isEqualityOperator
 _RANGE_OPERATORS: Final = frozenset({"<", "<="})
 
@@ -137,7 +139,7 @@ class Yoda(Rule):
         except_range = bool(ctx.options[1]["exceptRange"])
         only_equality = bool(ctx.options[1]["onlyEquality"])
         side = "left" if always else "right"
-        for node in ctx.source.nodes_of("binary_expression"):
+        for node in binary_expressions(source, _COMPARISONS):
             parts = _binary_parts(node, source)
             if parts is None or parts[1] not in _FLIPPED or node.has_error:
                 continue
