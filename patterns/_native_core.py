@@ -33,7 +33,14 @@ from ._scope_model import (
     Variable,
 )
 
-__all__ = ["describe_scopes", "native", "native_index", "native_scopes", "use_native"]
+__all__ = [
+    "describe_scopes",
+    "native",
+    "native_index",
+    "native_scopes",
+    "native_wide_runs",
+    "use_native",
+]
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +156,12 @@ def _ranges(found: dict[str, list[Node]]) -> dict[str, list[tuple[int, int, int]
 
 
 def _scopes_with(module: Any, tree: Tree, data: bytes, source_type: SourceType) -> ScopeManager:
-    global_scope, program_scope, scopes, references, declarations, by_node = module.build_scopes(
+    global_scope, program, scopes, references, declarations, by_node, owned = module.build_scopes(
         tree, tree.root_node, data, source_type, _CLASSES
     )
-    return ScopeManager(global_scope, program_scope, scopes, references, declarations, by_node)
+    return ScopeManager(
+        global_scope, program, scopes, references, declarations, by_node, owned, module.clear_all
+    )
 
 
 _KIND_IDS: dict[tuple[Language, tuple[str, ...]], list[tuple[int, str]]] = {}
@@ -185,6 +194,19 @@ def native_index(tree: Tree, kinds: Sequence[str]) -> dict[str, list[Node]] | No
     if module is None:
         return None
     return _index_with(module, tree, kinds)
+
+
+WideRuns = tuple[list[int], list[int], list[int], list[int], list[int], list[bool]]
+
+
+def native_wide_runs(data: bytes) -> WideRuns | None:
+    """The runs of non-ASCII characters of UTF-8 ``data`` (see
+    :class:`patterns.parsing._WideCharacters`), or None without the native core."""
+    module = native()
+    if module is None:
+        return None
+    runs: WideRuns = module.wide_runs(data)
+    return runs
 
 
 def describe_scopes(manager: ScopeManager) -> list[Any]:

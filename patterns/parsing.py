@@ -21,6 +21,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 
 from ._let_repair import repair_let_gaps
+from ._native_core import WideRuns, native_wide_runs
 from ._node_index import NodeIndex
 from .exceptions import ParseFailure, ParseTimeout, UnsupportedLanguage
 
@@ -149,7 +150,7 @@ class ParsedSource:
     def _wide_characters(self) -> _WideCharacters:
         wide = self._wide
         if wide is None:
-            wide = self._wide = _WideCharacters(self.text)
+            wide = self._wide = _WideCharacters(self.text, self.data)
         return wide
 
     def char_offset(self, byte_offset: int) -> int:
@@ -219,6 +220,29 @@ def _line_starts(text: str) -> list[int]:
 _NON_ASCII: Final = re.compile("[^\x00-\x7f]+")
 
 
+def _wide_runs(text: str) -> WideRuns:
+    """What the native core's ``wide_runs`` gives, from the text (one regex scan)."""
+    char_starts: list[int] = []
+    lengths: list[int] = []
+    byte_starts: list[int] = []
+    byte_ends: list[int] = []
+    shifts = [0]
+    two_byte: list[bool] = []
+    shift = 0
+    for match in _NON_ASCII.finditer(text):
+        run = match.group()
+        start = match.start()
+        size = len(run.encode("utf-8", "surrogatepass"))
+        char_starts.append(start)
+        lengths.append(len(run))
+        byte_starts.append(start + shift)
+        two_byte.append(size == 2 * len(run))
+        shift += size - len(run)
+        byte_ends.append(start + shift + len(run))
+        shifts.append(shift)
+    return char_starts, lengths, byte_starts, byte_ends, shifts, two_byte
+
+
 class _WideCharacters:
     """Offset conversion for a text with characters wider than one UTF-8 byte.
 
@@ -227,40 +251,49 @@ class _WideCharacters:
     bisection over the runs.
     """
 
-    __slots__ = ("byte_ends", "byte_starts", "char_starts", "lengths", "runs", "shifts", "texts")
+    __slots__ = (
+        "byte_ends",
+        "byte_starts",
+        "char_starts",
+        "lengths",
+        "runs",
+        "shifts",
+        "text",
+        "two_byte",
+    )
 
-    def __init__(self, text: str) -> None:
-        self.char_starts: list[int] = []  # character offset where each run starts
-        self.lengths: list[int] = []  # characters in each run
-        self.byte_starts: list[int] = []  # byte offset where each run starts
-        self.byte_ends: list[int] = []  # byte offset just after each run
-        self.shifts: list[int] = [0]  # extra bytes before run i (i = 0..n), cumulative
-        # Per run: the byte offset of each character within the run; None when
-        # every character takes two bytes (Latin, Greek, Cyrillic...). Built on
-        # the first conversion that lands inside the run (see _widths).
-        self.runs: list[list[int] | None] = []
-        self.texts: list[str | None] = []  # a run whose offsets are still to build
-        shift = 0
-        for match in _NON_ASCII.finditer(text):
-            run = match.group()
-            start = match.start()
-            size = len(run.encode("utf-8", "surrogatepass"))
-            self.char_starts.append(start)
-            self.lengths.append(len(run))
-            self.byte_starts.append(start + shift)
-            self.runs.append(None)
-            self.texts.append(None if size == 2 * len(run) else run)
-            shift += size - len(run)
-            self.byte_ends.append(start + shift + len(run))
-            self.shifts.append(shift)
+    def __init__(self, text: str, data: bytes) -> None:
+        self.text = text
+        found = native_wide_runs(data)
+        if found is None:
+            found = _wide_runs(text)
+        # Per run: the character offset where it starts, its length in characters,
+        # the byte offset where it starts and just after it, whether every one of
+        # its characters takes two bytes (Latin, Greek, Cyrillic...); and the
+        # extra bytes before run i (i = 0..n), cumulative.
+        (
+            self.char_starts,
+            self.lengths,
+            self.byte_starts,
+            self.byte_ends,
+            self.shifts,
+            self.two_byte,
+        ) = found
+        # Per run: the byte offset of each character within the run, built on the
+        # first conversion that lands inside it (see _widths).
+        self.runs: list[list[int] | None] = [None] * len(self.lengths)
 
     def _widths(self, index: int) -> list[int] | None:
         """The byte offsets of run ``index``'s characters (None: two bytes each)."""
-        run = self.texts[index]
-        if run is not None:
-            self.runs[index] = list(accumulate((_utf8_width(ch) for ch in run[:-1]), initial=0))
-            self.texts[index] = None
-        return self.runs[index]
+        if self.two_byte[index]:
+            return None
+        widths = self.runs[index]
+        if widths is None:
+            start = self.char_starts[index]
+            run = self.text[start : start + self.lengths[index]]
+            widths = list(accumulate((_utf8_width(ch) for ch in run[:-1]), initial=0))
+            self.runs[index] = widths
+        return widths
 
     def char_offset(self, byte_offset: int, length: int) -> int:
         if byte_offset < 0:

@@ -170,7 +170,9 @@ def test_the_self_check_notices_a_walk_that_differs() -> None:
         return tuple(result)
 
     assert _self_check(MODULE) == ""
-    wrong = SimpleNamespace(build_scopes=flips_a_write, index_nodes=MODULE.index_nodes)
+    wrong = SimpleNamespace(
+        build_scopes=flips_a_write, index_nodes=MODULE.index_nodes, clear_all=MODULE.clear_all
+    )
     assert "scopes" in _self_check(wrong)
 
 
@@ -179,3 +181,33 @@ def test_the_environment_switch_turns_it_off() -> None:
     env = {**os.environ, "FIXSTREAM_NATIVE": "0"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "True", out.stderr
+
+
+_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from("aé😀\u0800\ud800\udfff\u2028 \n"),
+    ),
+    max_size=60,
+)
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(_TEXT)
+def test_wide_runs_agree(text: str) -> None:
+    from patterns.parsing import _wide_runs
+
+    assert MODULE is not None
+    assert MODULE.wide_runs(text.encode("utf-8", "surrogatepass")) == _wide_runs(text)
+
+
+@needs_native
+def test_release_empties_the_native_model() -> None:
+    from patterns.scope import analyze_scopes
+
+    manager = analyze_scopes(parse("let a = 1; function f(b) { return a + b; }", "javascript"))
+    variable = manager.program_scope.variables["a"]
+    assert variable.references and manager._owned
+    manager.release()
+    assert not variable.references and not manager.scopes and not manager._owned

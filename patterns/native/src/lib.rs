@@ -11,6 +11,7 @@ use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 mod index;
 mod pyts;
 mod scope;
+mod text;
 
 /// ``build_scopes(tree, root, data, source_type, classes) -> (global_scope,
 /// program_scope, scopes, references, declarations, by_node)``; ``classes`` is
@@ -47,10 +48,28 @@ fn index_nodes<'py>(
     index::collect(&layout, &kinds)
 }
 
+/// ``wide_runs(data) -> (char_starts, lengths, byte_starts, byte_ends, shifts,
+/// two_byte)``: the runs of non-ASCII characters of UTF-8 ``data``.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn wide_runs(
+    data: &Bound<'_, PyBytes>,
+) -> (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>, Vec<bool>) {
+    text::wide_runs(data.as_bytes())
+}
+
+/// ``clear_all(containers)``: empty each list and dict of ``containers``, then it.
+#[pyfunction]
+fn clear_all(containers: &Bound<'_, pyo3::types::PyList>) -> PyResult<()> {
+    text::clear_all(containers)
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(build_scopes, module)?)?;
     module.add_function(wrap_pyfunction!(index_nodes, module)?)?;
+    module.add_function(wrap_pyfunction!(wide_runs, module)?)?;
+    module.add_function(wrap_pyfunction!(clear_all, module)?)?;
     module.add("TREE_SITTER_CORE", "0.26.13")?;
     Ok(())
 }

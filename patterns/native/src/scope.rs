@@ -1120,7 +1120,8 @@ pub struct Classes<'py> {
 }
 
 /// Analyse `tree` (built from `data`); returns
-/// `(global_scope, program_scope, scopes, references, declarations, by_node)`.
+/// `(global_scope, program_scope, scopes, references, declarations, by_node, owned)`,
+/// `owned` holding every list and dict of the model that may close a cycle.
 pub fn build<'py>(
     layout: &Layout<'py>,
     data: &[u8],
@@ -1191,6 +1192,8 @@ impl<'a, 'py> Materializer<'a, 'py> {
     fn finish(mut self, walk: Walk<'_>, global: usize, program: usize) -> PyResult<Bound<'py, PyTuple>> {
         let py = self.layout.py();
         let none = py.None().into_bound(py);
+        // Every list and dict that links the model into cycles, for ScopeManager.release.
+        let owned = PyList::empty(py);
         // One Python node per tree node that several records share (a scope's node is
         // often a definition's node too); equal nodes compare equal either way.
         let mut scope_nodes: HashMap<usize, Bound<'py, PyAny>> = HashMap::new();
@@ -1225,6 +1228,10 @@ impl<'a, 'py> Materializer<'a, 'py> {
                 through.clone(),
             ))?;
             scopes.push(scope);
+            owned.append(&children)?;
+            owned.append(&variables)?;
+            owned.append(&references)?;
+            owned.append(&through)?;
             scope_lists.push((children, variables, references, through));
         }
 
@@ -1257,6 +1264,7 @@ impl<'a, 'py> Materializer<'a, 'py> {
                 variables.clone(),
             ))?;
             declarations.push(declaration);
+            owned.append(&variables)?;
             declaration_variables.push(variables);
         }
 
@@ -1286,6 +1294,7 @@ impl<'a, 'py> Materializer<'a, 'py> {
                 references.clone(),
             ))?;
             variables.push(variable);
+            owned.append(&references)?;
             variable_references.push(references);
         }
 
@@ -1350,6 +1359,7 @@ impl<'a, 'py> Materializer<'a, 'py> {
                 references.into_any(),
                 all_declarations.into_any(),
                 by_node.into_any(),
+                owned.into_any(),
             ],
         )
     }
