@@ -66,8 +66,10 @@ def unparen(node: Node) -> Node:
 
 def outer_paren(node: Node) -> Node:
     """The outermost parenthesised expression that only wraps ``node`` (or ``node``)."""
-    while node.parent is not None and node.parent.type == "parenthesized_expression":
-        node = node.parent
+    parent = node.parent  # asked once per step: Node.parent searches from the root
+    while parent is not None and parent.type == "parenthesized_expression":
+        node = parent
+        parent = node.parent
     return node
 
 

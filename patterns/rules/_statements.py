@@ -8,10 +8,13 @@ module bodies are not statement lists. Offsets here are byte offsets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Final
 
 from tree_sitter import Node
 
+from ..parsing import ParsedSource
 from . import _tokens
 
 __all__ = [
@@ -20,6 +23,7 @@ __all__ = [
     "enclosing_function",
     "first_token",
     "function_range",
+    "has_module_bodies",
     "has_word",
     "is_statement_list",
     "last_token",
@@ -44,13 +48,17 @@ FUNCTIONS: Final = frozenset(
 ATOMIC_TOKENS: Final = frozenset({"string", "regex", "template_string", "jsx_text"})
 # A statement_block owned by one of these is a TypeScript module body.
 _MODULE_BODY_OWNERS: Final = frozenset({"internal_module", "module", "ambient_declaration"})
+_MODULE_BODIES: dict[str, bool] = {}  # by language name, see has_module_bodies
+_PARENT: Final[Callable[[Node], Node | None]] = attrgetter("parent")
 _LINE_BREAKS: Final = (b"\n", b"\r", "\u2028".encode(), "\u2029".encode())
 
 
 def has_word(data: bytes, word: bytes) -> bool:
     """Whether ``word`` stands in ``data`` with no ASCII name character (or ``$``)
     on either side: a cheap, safe test that source text may hold a keyword."""
-    return _tokens.word_pattern(word).search(data) is not None
+    # The substring test first: it is cheaper than the pattern's scan when the
+    # word is absent.
+    return word in data and _tokens.word_pattern(word).search(data) is not None
 
 
 def named(node: Node) -> list[Node]:
@@ -58,14 +66,29 @@ def named(node: Node) -> list[Node]:
     return [c for c in node.named_children if c.type != "comment"]
 
 
-def is_statement_list(node: Node) -> bool:
-    """ESLint's STATEMENT_LIST_PARENTS: a program, block, static block or switch case."""
+def has_module_bodies(source: ParsedSource) -> bool:
+    """Whether the grammar of ``source`` has the TypeScript nodes whose block is
+    a module body (JavaScript's has none)."""
+    known = _MODULE_BODIES.get(source.language)
+    if known is None:
+        language = source.tree.language
+        known = any(language.id_for_node_kind(kind, True) for kind in _MODULE_BODY_OWNERS)
+        _MODULE_BODIES[source.language] = known
+    return known
+
+
+def is_statement_list(node: Node, parent_of: Callable[[Node], Node | None] = _PARENT) -> bool:
+    """ESLint's STATEMENT_LIST_PARENTS: a program, block, static block or switch case.
+
+    ``parent_of`` finds a node's parent: a caller that already knows it saves a
+    ``Node.parent`` (which searches down from the root).
+    """
     kind = node.type
     if kind in ("program", "switch_case", "switch_default"):
         return True
     if kind != "statement_block":
         return False
-    owner = node.parent
+    owner = parent_of(node)
     return owner is None or owner.type not in _MODULE_BODY_OWNERS
 
 

@@ -134,8 +134,19 @@ class _Run:
         self.mode: str = ctx.options[0]
         self.consistent = ctx.options[1] == "consistent"
         self.fixable = not ctx.source.has_errors
+        self.else_ifs: set[int] = set()  # filled by run
 
     def run(self) -> Iterator[Problem]:
+        # The `if` statements that are an `else if`, found from the else clauses
+        # down (Node.parent searches down from the root, which costs more).
+        root_id = self.source.root.id
+        self.else_ifs = {
+            child.id
+            for clause in self.source.nodes_of("else_clause")
+            if clause.id != root_id  # as before: an else clause that has a parent
+            for child in clause.children
+            if child.type == "if_statement"
+        }
         for node in self.source.nodes_of(*_HEADS):
             for check in self.checks(node):
                 if check.expected is not None and check.expected != check.actual:
@@ -144,9 +155,7 @@ class _Run:
     def checks(self, node: Node) -> list[_Check]:
         kind = node.type
         if kind == "if_statement":
-            parent = node.parent
-            grand = parent.parent if parent is not None else None
-            if parent is not None and parent.type == "else_clause" and grand is not None:
+            if node.id in self.else_ifs:
                 return []  # an `else if`: checked with the chain it belongs to
             return self.if_chain(node)
         body = node.child_by_field_name("body")

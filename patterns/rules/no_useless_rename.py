@@ -36,9 +36,10 @@ _OPTIONS: Final = ("ignoreDestructuring", "ignoreImport", "ignoreExport")
 def _is_assignment_target(obj: Node) -> bool:
     """Whether an object *expression* stands for a pattern tree-sitter could not parse."""
     holder = obj
-    while holder.parent is not None and holder.parent.type == "parenthesized_expression":
-        holder = holder.parent
-    parent = holder.parent
+    parent = holder.parent  # asked once per step: Node.parent searches from the root
+    while parent is not None and parent.type == "parenthesized_expression":
+        holder = parent
+        parent = holder.parent
     if parent is None:
         return False
     if parent.type == "assignment_expression":

@@ -15,15 +15,18 @@ rules and a little below prefer-const (``var`` → ``let`` also changes hoisting
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
+from itertools import accumulate, chain
 from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..scope import Declaration, Scope, Variable
 from ..types import Problem
-from ._statements import FUNCTIONS, has_word, is_statement_list
+from ._statements import FUNCTIONS, has_module_bodies, has_word, is_statement_list
 
 __all__ = ["NoVar"]
 
@@ -35,23 +38,61 @@ _SCOPE_NODES: Final = frozenset(
 )
 _LOOPS: Final = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 _DEFAULT_HOSTS: Final = frozenset({"assignment_pattern", "object_assignment_pattern"})
+_LOOP_SPANS: Final = "patterns.rules.no_var:loop-spans"
 
 
-def _effective_parent(node: Node) -> Node | None:
-    """The parent ESTree would give: TypeScript's ``declare`` is a flag, not a node."""
-    parent = node.parent
-    if parent is not None and parent.type == "ambient_declaration":
-        return parent.parent
-    return parent
+class _Ancestors:
+    """The ancestors of one node, nearest first, each asked of the tree once.
+
+    ``Node.parent`` searches down from the root, so the walks up from a
+    declaration (the scope node, the loop test, the statement list) share them.
+    """
+
+    __slots__ = ("_found",)
+
+    def __init__(self, node: Node) -> None:
+        self._found: list[Node | None] = [node.parent]
+
+    def __getitem__(self, level: int) -> Node | None:
+        """The ancestor ``level`` steps above the parent (0: the parent); None above the root."""
+        found = self._found
+        while len(found) <= level:
+            last = found[-1]
+            found.append(None if last is None else last.parent)
+        return found[level]
+
+    def __iter__(self) -> Iterator[Node]:
+        level = 0
+        while (node := self[level]) is not None:
+            yield node
+            level += 1
 
 
-def _in_declare_global(node: Node) -> bool:
-    block = node.parent
-    owner = block.parent if block is not None else None
+class _LoopSpans:
+    """Where the loops of a source start, and the furthest end of the loops
+    starting at or before each of them: whether any loop can hold an offset."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, source: ParsedSource) -> None:
+        loops = source.nodes_of(*_LOOPS)
+        self.starts = [loop.start_byte for loop in loops]
+        self.ends = list(accumulate((loop.end_byte for loop in loops), max))
+
+    def may_hold(self, offset: int) -> bool:
+        """False when no loop starts at or before ``offset`` and ends at or after it."""
+        index = bisect_right(self.starts, offset)
+        return index > 0 and self.ends[index - 1] >= offset
+
+
+def _in_declare_global(ancestors: _Ancestors) -> bool:
+    """Whether the declaration sits in the body of ``declare global``."""
+    block = ancestors[0]
+    if block is None or block.type != "statement_block":
+        return False
+    owner = ancestors[1]
     return (
-        block is not None
-        and block.type == "statement_block"
-        and owner is not None
+        owner is not None
         and owner.type == "ambient_declaration"
         and any(child.type == "global" for child in owner.children)
     )
@@ -79,23 +120,21 @@ def _is_loop_assignee(decl: Declaration) -> bool:
 
 
 def _is_for_init(decl: Declaration) -> bool:
-    parent = decl.node.parent
-    return (
-        decl.loop != "for-in"
-        and parent is not None
-        and parent.type == "for_statement"
-        and parent.child_by_field_name("initializer") == decl.node
-    )
+    """Whether ``decl`` is the initializer of a ``for (;;)`` loop (the scope
+    analysis notes exactly that as "for-init")."""
+    return decl.loop == "for-init"
 
 
-def _report_range(decl: Declaration) -> tuple[int, int]:
-    """ESTree's VariableDeclaration range (no ``;`` inside a for head)."""
-    node = decl.node
+def _report_range(decl: Declaration, parent: Node | None, declare: bool) -> tuple[int, int]:
+    """ESTree's VariableDeclaration range (no ``;`` inside a for head).
+
+    ``parent``: the declaration node's; ``declare``: whether the source may hold
+    a ``declare`` keyword (an ``ambient_declaration`` parent).
+    """
     if decl.loop == "for-in" or not decl.declarators:
         return decl.start_byte, decl.end_byte
     start = decl.start_byte
-    parent = node.parent
-    if parent is not None and parent.type == "ambient_declaration":
+    if declare and parent is not None and parent.type == "ambient_declaration":
         start = parent.start_byte
     if _is_for_init(decl):
         last = decl.declarators[-1].node
@@ -112,23 +151,41 @@ class NoVar(Rule):
     version: ClassVar[int] = 1
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
-        if not has_word(ctx.source.data, b"var"):  # no `var` keyword: no scope analysis
+        source = ctx.source
+        data = source.data
+        if not has_word(data, b"var"):  # no `var` keyword: no scope analysis
             return
         scopes = ctx.scopes()
-        fixable = not ctx.source.has_errors
+        fixable = not source.has_errors
+        # Cheap word tests that rule out TypeScript's `declare` (and `declare global`).
+        declare = has_word(data, b"declare")
+        declare_global = declare and has_word(data, b"global")
         for decl in scopes.declarations:
-            if decl.kind != "var" or _in_declare_global(decl.node):
+            if decl.kind != "var":
                 continue
-            start, end = _report_range(decl)
+            ancestors = _Ancestors(decl.node)
+            if declare_global and _in_declare_global(ancestors):
+                continue
+            start, end = _report_range(decl, ancestors[0], declare)
             fix = None
-            if fixable and decl.keyword is not None and _can_fix(decl):
+            if fixable and decl.keyword is not None and _can_fix(source, decl, ancestors):
                 fix = ctx.edit(decl.keyword.start_byte, decl.keyword.end_byte, "let")
             yield ctx.problem(MESSAGE, start, end, fix)
 
 
-def _can_fix(decl: Declaration) -> bool:
+def _can_fix(source: ParsedSource, decl: Declaration, ancestors: _Ancestors) -> bool:
+    """Whether ``var`` → ``let`` is safe; the source has no syntax errors."""
     node = decl.node
-    parent = node if decl.loop == "for-in" else _effective_parent(node)
+    node_parent = ancestors[0]
+    # The parent ESTree would give; TypeScript's `declare` is a flag there, not a node.
+    parent_level = 0
+    if decl.loop == "for-in":
+        parent: Node | None = node
+    elif node_parent is not None and node_parent.type == "ambient_declaration":
+        parent_level = 1
+        parent = ancestors[parent_level]
+    else:
+        parent = node_parent
     if parent is None or parent.type in ("switch_case", "switch_default"):
         return False
     variables = decl.variables
@@ -138,44 +195,59 @@ def _can_fix(decl: Declaration) -> bool:
         v.scope.kind == "global" or len(v.definitions) >= 2 or v.name == "let" for v in variables
     ):
         return False
-    if any(_self_reference_in_tdz(decl, index) for index in range(len(decl.declarators))):
+    if _self_reference_in_tdz(decl):
         return False
-    scope_node = _scope_node(node)
+    node_kind = node.type
+    scope_node = _scope_node(node, node_kind, ancestors)
     if any(_used_outside(v, scope_node) for v in variables):
         return False
-    if _in_loop(node):
+    if _in_loop(source, node, node_kind, ancestors):
         if any(_referenced_in_closure(v) for v in variables):
             return False
         if not _is_loop_assignee(decl) and any(d.init is None for d in decl.declarators):
             return False
-    return _is_loop_assignee(decl) or _is_for_init(decl) or is_statement_list(parent)
+    if _is_loop_assignee(decl) or _is_for_init(decl):
+        return True
+    if not has_module_bodies(source):
+        # No TypeScript module body in this grammar: the parent's parent does not matter.
+        return is_statement_list(parent, _no_parent)
+    return is_statement_list(parent, lambda _: ancestors[parent_level + 1])
 
 
-def _scope_node(node: Node) -> Node:
-    current: Node | None = node
-    while current is not None:
+def _no_parent(_node: Node) -> None:
+    return None
+
+
+def _scope_node(node: Node, node_kind: str, ancestors: _Ancestors) -> Node:
+    """The nearest scope node around ``node`` (of type ``node_kind``; itself
+    included), else the root."""
+    if node_kind in _SCOPE_NODES:
+        return node
+    current = node
+    for current in ancestors:
         if current.type in _SCOPE_NODES:
-            return current
-        if current.parent is None:
-            return current
-        current = current.parent
-    return node
+            break
+    return current
 
 
 def _used_outside(variable: Variable, scope_node: Node) -> bool:
+    # An identifier that starts inside the scope node lies inside it: the tree
+    # has no errors here, so its nodes nest (and no end is read).
     start, end = scope_node.start_byte, scope_node.end_byte
-    return any(
-        ref.identifier.start_byte < start or ref.identifier.end_byte > end
-        for ref in variable.references
-    )
+    return any(not start <= ref.identifier.start_byte < end for ref in variable.references)
 
 
-def _in_loop(node: Node) -> bool:
-    current: Node | None = node
-    while current is not None and current.type not in FUNCTIONS:
-        if current.type in _LOOPS:
+def _in_loop(source: ParsedSource, node: Node, node_kind: str, ancestors: _Ancestors) -> bool:
+    """Whether ``node`` (of type ``node_kind``) is, or is in, a loop of its function."""
+    if node_kind not in _LOOPS and not source.fact(_LOOP_SPANS, _LoopSpans).may_hold(
+        node.start_byte
+    ):
+        return False  # no loop around it at all
+    for kind in chain((node_kind,), (ancestor.type for ancestor in ancestors)):
+        if kind in FUNCTIONS:
+            return False
+        if kind in _LOOPS:
             return True
-        current = current.parent
     return False
 
 
@@ -184,32 +256,55 @@ def _referenced_in_closure(variable: Variable) -> bool:
     return any(_function_scope(ref.scope) is not home for ref in variable.references)
 
 
-def _self_reference_in_tdz(decl: Declaration, index: int) -> bool:
-    """Whether a variable of declarator ``index`` is read where ``let`` would throw."""
-    declarator = decl.declarators[index]
-    init = declarator.init
-    if init is None or declarator.node is None:
+def _self_reference_in_tdz(decl: Declaration) -> bool:
+    """Whether a variable of ``decl`` is read where ``let`` would throw: before
+    its binding, inside its own default value, or inside the initialiser of its
+    declarator (unless that initialiser is a function).
+
+    Only asked of a source without syntax errors, whose nodes nest: an
+    identifier that starts inside a node lies inside it (so no end is read).
+    """
+    # The declarators with an initialiser, by node id.
+    initialised = {
+        declarator.node.id: declarator
+        for declarator in decl.declarators
+        if declarator.init is not None and declarator.node is not None
+    }
+    if not initialised:
         return False
-    owner = declarator.node.id
-    init_is_function = _unparen(init).type in FUNCTIONS
+    # A declarator's own binding has the declarator for parent, never a default.
+    bindings = {declarator.id.id for declarator in decl.declarators}
     for variable in decl.variables:
-        if not any(d.node.id == owner for d in variable.definitions):
+        owners = [initialised[d.node.id] for d in variable.definitions if d.node.id in initialised]
+        if not owners:
             continue
         name = variable.definitions[0].name
-        host = name.parent
+        name_start = name.start_byte
         default = None
-        if host is not None and host.type in _DEFAULT_HOSTS:
-            left = host.child_by_field_name("left")
-            if left is not None and left.id == name.id:
-                default = host.child_by_field_name("right")
-        for ref in variable.references:
-            if ref.is_init:
-                continue
-            start, end = ref.identifier.start_byte, ref.identifier.end_byte
-            if start < name.start_byte:
-                return True
-            if default is not None and default.start_byte <= start and end <= default.end_byte:
-                return True
-            if not init_is_function and init.start_byte <= start and end <= init.end_byte:
-                return True
+        if name.id not in bindings:
+            host = name.parent
+            if host is not None and host.type in _DEFAULT_HOSTS:
+                left = host.child_by_field_name("left")
+                if left is not None and left.id == name.id:
+                    default = host.child_by_field_name("right")
+        default_start, default_end = (
+            (default.start_byte, default.end_byte) if default is not None else (-1, -1)
+        )
+        for declarator in dict.fromkeys(owners):
+            init = declarator.init
+            assert init is not None
+            if _unparen(init).type in FUNCTIONS:
+                init_start, init_end = -1, -1  # a function's body runs later
+            else:
+                init_start, init_end = init.start_byte, init.end_byte
+            for ref in variable.references:
+                if ref.is_init:
+                    continue
+                start = ref.identifier.start_byte
+                if (
+                    start < name_start
+                    or default_start <= start < default_end
+                    or init_start <= start < init_end
+                ):
+                    return True
     return False

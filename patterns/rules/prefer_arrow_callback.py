@@ -297,12 +297,8 @@ class PreferArrowCallback(Rule):
             edits.append((keyword.start_byte, paren.start_byte, ""))
         edits.append((before_body.end_byte, before_body.end_byte, " =>"))
         parent = outer_parens(replaced).parent
-        in_call = (
-            parent is not None
-            and parent.type == "arguments"
-            and parent.parent is not None
-            and parent.parent.type == "call_expression"
-        )
+        grand = parent.parent if parent is not None and parent.type == "arguments" else None
+        in_call = grand is not None and grand.type == "call_expression"
         if (
             parent is not None
             and not in_call

@@ -225,10 +225,11 @@ def _has_accessor(node: Node) -> bool:
 def _needs_parens(call: Node) -> bool:
     """ESLint's needsParens: would ``{`` at this place open a block (or need grouping)?"""
     outer = call
-    while outer.parent is not None and outer.parent.type == "parenthesized_expression":
-        outer = outer.parent
+    parent = outer.parent  # asked once per step: Node.parent searches from the root
+    while parent is not None and parent.type == "parenthesized_expression":
+        outer = parent
+        parent = outer.parent
     parenthesised = outer is not call
-    parent = outer.parent
     if parent is None:
         return not parenthesised
     kind = parent.type
