@@ -62,6 +62,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+WORKER_READY = "[^Worker]: Ready"  # what Faust logs once the worker runs
+
+
 class Stack:
     """A worker and a gateway process on isolated topics, Redis namespace and ports."""
 
@@ -104,20 +107,34 @@ class Stack:
         return (self.logs / f"{command}.log").read_text(errors="replace")
 
     def start(self, worker: bool = True) -> None:
-        if worker:
-            self.spawn("worker")
+        process = self.spawn("worker") if worker else None
         gateway = self.spawn("gateway")
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while True:
             if gateway.poll() is not None:
                 raise RuntimeError("gateway exited:\n" + self.log("gateway"))
             try:
                 with urllib.request.urlopen(
                         f"http://127.0.0.1:{self.gateway_port}/healthz", timeout=1):
-                    return
+                    break
             except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gateway not ready:\n" + self.log("gateway")) from None
                 time.sleep(0.2)
-        raise RuntimeError("gateway not ready:\n" + self.log("gateway"))
+        if process is not None:
+            self.wait_for_worker(process)
+
+    def wait_for_worker(self, process: subprocess.Popen[bytes], seconds: float = 180) -> None:
+        """Until Faust says the worker is ready: a cold start (imports, topic creation,
+        the first rebalance) on a loaded machine can take longer than a test waits
+        for its first fix."""
+        deadline = time.monotonic() + seconds
+        while WORKER_READY not in self.log("worker"):
+            if process.poll() is not None:
+                raise RuntimeError("worker exited:\n" + self.log("worker"))
+            if time.monotonic() > deadline:
+                raise RuntimeError("worker not ready:\n" + self.log("worker")[-4000:])
+            time.sleep(0.2)
 
     @contextlib.contextmanager
     def running(self) -> Iterator[Stack]:
