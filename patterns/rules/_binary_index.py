@@ -28,8 +28,26 @@ class _BinaryIndex:
     __slots__ = ("_nodes", "_operators", "_selections")
 
     def __init__(self, source: ParsedSource) -> None:
-        self._nodes = source.nodes_of("binary_expression")
-        self._operators = [_operator(node) for node in self._nodes]
+        self._nodes = nodes = source.nodes_of("binary_expression")
+        field = source.tree.language.field_id_for_name("operator") if nodes else None
+        if field is None:
+            self._operators = [_operator(node) for node in nodes]
+        else:
+            # The field asked by id, the token's kind by number (a name is made
+            # once per kind): what `_operator` reads, with less made per node.
+            names: dict[int, str] = {}
+            operators: list[str] = []
+            for node in nodes:
+                operator = node.child_by_field_id(field)
+                if operator is None:
+                    operators.append("")
+                    continue
+                kind = operator.kind_id
+                name = names.get(kind)
+                if name is None:
+                    name = names[kind] = operator.type
+                operators.append(name)
+            self._operators = operators
         self._selections: dict[frozenset[str], tuple[Node, ...]] = {}
 
     def select(self, operators: frozenset[str]) -> tuple[Node, ...]:

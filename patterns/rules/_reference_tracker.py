@@ -33,6 +33,9 @@ _GLOBAL_OBJECTS: Final = ("globalThis",)
 _LOGICAL: Final = frozenset({"&&", "||", "??"})
 _TS_CASTS: Final = frozenset({"as_expression", "satisfies_expression", "non_null_expression"})
 _MAX_DEPTH: Final = 32
+# The bytes a `global` or `globals` directive label starts with (a word
+# `globalThis` is none).
+_GLOBAL_LABEL: Final = re.compile(rb"global(?!This)")
 
 
 def _meaningful(node: Node) -> list[Node]:
@@ -118,6 +121,8 @@ def _comment_globals(ctx: RuleContext) -> dict[str, bool]:
     """Names that ``/* global(s) ... */`` comments declare (True) or remove
     (``name:off``, False); the last comment naming a name decides."""
     settings: dict[str, bool] = {}
+    if _GLOBAL_LABEL.search(ctx.source.data) is None:
+        return settings  # no `global` or `globals` label: leave the comments unread
     for directive in directives(ctx.source):
         if directive.label not in ("global", "globals"):
             continue

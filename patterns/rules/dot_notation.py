@@ -91,7 +91,8 @@ class DotNotation(Rule):
         # `a.b` is only ever reported with allowKeywords off: leave those out otherwise.
         kinds = ("subscript_expression",) if allow_keywords else _ACCESSES
         for node in ctx.source.nodes_of(*kinds):
-            if node.type == "subscript_expression":
+            # With allowKeywords every node is a subscript: no need to ask.
+            if allow_keywords or node.type == "subscript_expression":
                 problem = self._computed(ctx, node, allow_keywords, pattern, fixable)
             elif not allow_keywords:
                 problem = self._keyword(ctx, node, fixable)

@@ -30,6 +30,7 @@ from ._token_nav import unparenthesised
 __all__ = ["Eqeqeq"]
 
 _EQUALITY: Final = frozenset({"==", "!=", "===", "!=="})
+_LOOSE: Final = frozenset({"==", "!="})
 # tree-sitter literal node -> JavaScript's typeof of its value (regex: "object").
 _LITERAL_TYPES: Final = {
     "string": "string",
@@ -82,27 +83,33 @@ class Eqeqeq(Rule):
         if b"==" not in data and b"!=" not in data:
             return  # no equality operator
         fixable = not ctx.source.has_errors
-        for node in binary_expressions(ctx.source, _EQUALITY):
+        # `===` and `!==` are only reported with "null": "never": otherwise leave
+        # them unread.
+        operators = _EQUALITY if null_option == "never" else _LOOSE
+        for node in binary_expressions(ctx.source, operators):
             operator = node.child_by_field_name("operator")
             assert operator is not None  # the index found it
             left = node.child_by_field_name("left")
             right = node.child_by_field_name("right")
             if left is None or right is None:
                 continue
-            is_null = _is_null(left) or _is_null(right)
             actual = operator.type
             safe = _is_typeof(left) or _is_typeof(right)
             if not safe:
                 left_type = _literal_type(left, data)
                 safe = left_type is not None and left_type == _literal_type(right, data)
             if actual in ("===", "!=="):
-                if null_option != "never" or not is_null:
+                if null_option != "never" or not (_is_null(left) or _is_null(right)):
                     continue
                 expected = actual[:-1]
             else:
-                if config == "smart" and (safe or is_null):
+                # Whether an operand is `null` matters to "smart" and to a "null"
+                # option other than "always" only.
+                if (config == "smart" or null_option != "always") and (
+                    _is_null(left) or _is_null(right)
+                ):
                     continue
-                if null_option != "always" and is_null:
+                if config == "smart" and safe:
                     continue
                 expected = actual + "="
             message = f"Expected '{expected}' and instead saw '{actual}'."

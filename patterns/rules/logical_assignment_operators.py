@@ -147,7 +147,25 @@ class _Check:
                 if kind == "binary_expression"
                 else source.nodes_of(kind)
             )
+            # `a || (a = b)` holds the `=` of its assignment (in a node without
+            # errors every token is written out): skip the others unread.
+            needs_equals = kind == "binary_expression"
+            data = source.data
+            find = data.find
+            # `a = a || b`: without syntax errors the right side ends the
+            # assignment, at the end of a logical expression or with `)`.
+            ends = (
+                {n.end_byte for n in binary_expressions(source, _LOGICAL)}
+                if kind == "assignment_expression" and not source.has_errors
+                else None
+            )
             for node in nodes:
+                if needs_equals and find(b"=", node.start_byte, node.end_byte) < 0:
+                    continue
+                if ends is not None:
+                    end = node.end_byte
+                    if end not in ends and not data.startswith(b")", end - 1):
+                        continue
                 if node.has_error or misparsed_non_null(source, node):
                     continue
                 problem = handler(node)

@@ -140,29 +140,40 @@ class _Check:
         self._references: dict[str, list[Reference]] | None = None
 
     def run(self) -> Iterator[Problem]:
-        for node in self.ctx.source.nodes_of("if_statement"):
+        source = self.ctx.source
+        # Only an `if` with an `else` is reported. Without syntax errors its
+        # else-clause is its last child, so it ends where an else-clause ends:
+        # the others are ruled out unread.
+        else_ends = (
+            None if source.has_errors else {c.end_byte for c in source.nodes_of("else_clause")}
+        )
+        for node in source.nodes_of("if_statement"):
+            if else_ends is not None and node.end_byte not in else_ends:
+                continue
             reported = self.reported_else(node)
             if reported is not None:
                 yield self.problem(reported)
 
     def reported_else(self, node: Node) -> Node | None:
-        parent = node.parent
-        if parent is None or not is_statement_list(parent):
-            return None
+        # The branches first: the parent (asked last) is the dearer question.
         if not self.allow_else_if:
             alternative = _alternative(node)
             consequence = node.child_by_field_name("consequence")
-            if alternative is not None and consequence is not None and _always_returns(consequence):
-                return alternative
-            return None
-        current: Node | None = node
-        final: Node | None = None
-        while current is not None and current.type == "if_statement":
-            final = _alternative(current)
-            consequence = current.child_by_field_name("consequence")
-            if final is None or consequence is None or not _always_returns(consequence):
+            if alternative is None or consequence is None or not _always_returns(consequence):
                 return None
-            current = final
+            final: Node | None = alternative
+        else:
+            current: Node | None = node
+            final = None
+            while current is not None and current.type == "if_statement":
+                final = _alternative(current)
+                consequence = current.child_by_field_name("consequence")
+                if final is None or consequence is None or not _always_returns(consequence):
+                    return None
+                current = final
+        parent = node.parent
+        if parent is None or not is_statement_list(parent):
+            return None
         return final
 
     def problem(self, alternative: Node) -> Problem:

@@ -16,6 +16,7 @@ an identifier, a literal, ``this`` or a function expression).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import ClassVar, Final
 
@@ -23,7 +24,7 @@ from tree_sitter import Node
 
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
-from ._function_forms import has_comment_in, static_string, unparen, uses_this
+from ._function_forms import has_comment_in, outer_parens, static_string, unparen, uses_this
 
 __all__ = ["NoExtraBind"]
 
@@ -56,6 +57,38 @@ def _arguments(call: Node) -> list[Node]:
     return [c for c in args.named_children if c.type != "comment"]
 
 
+# What may follow a function (and the parentheses around it) when it is the
+# object of a member access: `.`, `?.` or `[`, or a comment (`/`, `<!--`,
+# `-->`) or a non-ASCII space before them.
+_AFTER_OBJECT: Final = re.compile(rb"[ \t\n\r\x0b\x0c)]*+(?:[.?\[/<\-]|[\x80-\xff])")
+
+
+def _candidate_calls(data: bytes, functions: list[Node]) -> list[Node]:
+    """The calls that may be ``function.bind(...)`` for one of ``functions``, in
+    document order, in an error-free tree (see the calls it may skip below).
+
+    Every call of the rule has a function as the object of its callee; only a
+    function followed by a member access (past its parentheses, spaces and
+    comments) can be one, and that test reads bytes only. The others (the
+    first and only parent walks) are checked again by the rule.
+    """
+    match = _AFTER_OBJECT.match
+    calls: list[Node] = []
+    for function in functions:
+        if match(data, function.end_byte) is None:
+            continue
+        outer = outer_parens(function)
+        member = outer.parent
+        if member is None or member.type not in _MEMBER_ACCESSES:
+            continue
+        callee = outer_parens(member)
+        call = callee.parent
+        if call is not None and call.type == "call_expression":
+            calls.append(call)
+    calls.sort(key=lambda call: (call.start_byte, -call.end_byte))
+    return calls
+
+
 class NoExtraBind(Rule):
     """Reliability 0.95: a local, mechanical rewrite; the rule only fires where
     the bound ``this`` is provably unused, and the fix is withheld where the
@@ -74,7 +107,12 @@ class NoExtraBind(Rule):
         # then holds the word or an escape.
         if b"bind" not in source.data and b"\\" not in source.data:
             return
-        for call in source.nodes_of("call_expression"):
+        calls = (
+            source.nodes_of("call_expression")
+            if source.has_errors
+            else _candidate_calls(source.data, source.nodes_of(*_BINDABLE))
+        )
+        for call in calls:
             callee_field = call.child_by_field_name("function")
             if callee_field is None:
                 continue

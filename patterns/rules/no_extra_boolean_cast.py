@@ -155,6 +155,12 @@ class _Check:
             kinds: tuple[str, ...] = ("unary_expression", "call_expression")
         else:
             kinds = ("unary_expression",)
+        if self.fixable:  # no syntax error: see _candidates
+            for is_call, node in self._candidates(kinds):
+                problem = self.check_call(node) if is_call else self.check_negation(node)
+                if problem is not None:
+                    yield problem
+            return
         for node in self.ctx.source.nodes_of(*kinds):
             if node.type == "unary_expression":
                 problem = self.check_negation(node)
@@ -162,6 +168,34 @@ class _Check:
                 problem = self.check_call(node)
             if problem is not None:
                 yield problem
+
+    def _candidates(self, kinds: tuple[str, ...]) -> list[tuple[bool, Node]]:
+        """The ``!`` expressions and the calls that may call ``Boolean``, in
+        document order, each with whether it is a call.
+
+        In a tree without errors a node starts with its first child: a ``!``
+        expression with its operator, a call with its callee (``Boolean`` or,
+        parenthesised, ``(``), so one byte or two rule out the others unread.
+        A ``!`` expression and a call never start at the same byte.
+        """
+        data = self.data
+        source = self.ctx.source
+        found: list[tuple[int, bool, Node]] = [
+            (start, False, node)
+            for node in source.nodes_of("unary_expression")
+            if data.startswith(b"!", start := node.start_byte)
+        ]
+        if "call_expression" in kinds:
+            calls = [
+                (start, True, node)
+                for node in source.nodes_of("call_expression")
+                if data.startswith(b"Boolean", start := node.start_byte)
+                or data.startswith(b"(", start)
+            ]
+            if calls:
+                found.extend(calls)
+                found.sort(key=lambda item: item[0])
+        return [(is_call, node) for _, is_call, node in found]
 
     # -- contexts (ESLint's isInFlaggedContext / isInBooleanContext) --------
     def in_flagged_context(self, node: Node) -> bool:

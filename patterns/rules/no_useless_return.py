@@ -22,14 +22,12 @@ mechanical; the flow analysis is the only thing that can be wrong.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, NamedTuple
 
 from tree_sitter import Node
 
-from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem
 from ._statements import FUNCTIONS, function_range, is_statement_list, named
@@ -345,13 +343,29 @@ _HANDLERS = {
 _MAYBE_BARE_RETURN: Final = re.compile(rb"return(?![\w$])[ \t]*+(?![\w$\"'`(\[{!~+\-.#])")
 
 
-def _code_paths(source: ParsedSource) -> Iterator[Node]:
-    """The program and every function with a block body, in document order."""
-    yield source.root
-    for node in source.nodes_of(*sorted(FUNCTIONS)):
-        body = node.child_by_field_name("body")
-        if body is not None and body.type == "statement_block":
-            yield node
+def _innermost(owners: list[Node], positions: list[int]) -> set[int]:
+    """The indexes in ``owners`` (nodes in document order, so properly nested
+    ranges, outer first) of the innermost owner around each of the sorted
+    ``positions``."""
+    found: set[int] = set()
+    stack: list[tuple[int, int, int]] = []  # (start, end, index), outer first
+    following = 0
+    for position in positions:
+        while following < len(owners):
+            owner = owners[following]
+            start = owner.start_byte
+            if start > position:
+                break
+            end = owner.end_byte
+            while stack and stack[-1][1] <= start:
+                stack.pop()
+            stack.append((start, end, following))
+            following += 1
+        while stack and stack[-1][1] <= position:
+            stack.pop()
+        if stack and stack[-1][0] <= position:
+            found.add(stack[-1][2])
+    return found
 
 
 def _detached_semicolon(node: Node) -> Node | None:
@@ -404,12 +418,18 @@ class NoUselessReturn(Rule):
         bare = [match.start() for match in _MAYBE_BARE_RETURN.finditer(data)]
         if not bare:
             return
-        for owner in _code_paths(source):
+        # Only the innermost function around a `return` (or the program) can
+        # find it: a function's flow visits its own statements only. Such a
+        # function without a block body holds no return of its own.
+        functions = [source.root, *source.nodes_of(*sorted(FUNCTIONS))]
+        for index in sorted(_innermost(functions, bare)):
+            owner = functions[index]
+            if index:
+                body = owner.child_by_field_name("body")
+                if body is None or body.type != "statement_block":
+                    continue
             if owner.has_error:
                 continue  # broken code: the flow is unknown
-            first = bisect_left(bare, owner.start_byte)
-            if first == len(bare) or bare[first] >= owner.end_byte:
-                continue
             flow = _FunctionFlow(data)
             if owner.type == "program":
                 if ctx.source_type != "commonjs":

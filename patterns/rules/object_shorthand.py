@@ -219,8 +219,9 @@ class _Check:
                 if problem is not None:
                     yield problem
             for member in obj.named_children:
-                if member.type in _MEMBERS:
-                    problem = self.check_property(member)
+                kind = member.type
+                if kind in _MEMBERS:
+                    problem = self.check_property(member, kind)
                     if problem is not None:
                         yield problem
 
@@ -292,16 +293,18 @@ class _Check:
 
     # -- properties ----------------------------------------------------------------------
 
-    def check_property(self, member: Node) -> Problem | None:
+    def check_property(self, member: Node, kind: str) -> Problem | None:
+        """``kind``: the member's type."""
         options = self.options
-        if member.type == "shorthand_property_identifier":
+        if kind == "shorthand_property_identifier":
             if not options.never:
                 return None
             name = name_value(self.source, member) or self.text(member)
             fix = self.ctx.edit(member.end_byte, member.end_byte, f": {name}")
             return self.problem("expectedPropertyLongform", member, fix)
-        if member.type == "method_definition":
-            if _is_accessor(member):
+        if kind == "method_definition":
+            # Only "never" and avoidQuotes report a method: else leave it unread.
+            if not (options.never or options.avoid_quotes) or _is_accessor(member):
                 return None
             if options.never or (options.avoid_quotes and self.is_string_key(member)):
                 message_id = (
@@ -316,14 +319,18 @@ class _Check:
         raw_value = pair.child_by_field_name("value")
         if raw_value is None:
             return None
-        value = unparen(raw_value)
-        if value.type not in _SHORTHAND_VALUES:
+        value_type = raw_value.type
+        value = raw_value
+        if value_type == "parenthesized_expression":
+            value = unparen(raw_value)
+            value_type = value.type
+        if value_type not in _SHORTHAND_VALUES:
             return None  # the common case, settled before reading the key
         found = self.key_of(pair)
         if found is None:
             return None
         key, computed = found
-        is_function = value.type in _FUNCTIONS or value.type == "arrow_function"
+        is_function = value_type in _FUNCTIONS or value_type == "arrow_function"
         if computed and not is_function:
             return None
         if options.methods and is_function and value.child_by_field_name("name") is None:
@@ -339,14 +346,14 @@ class _Check:
                     return None
             if options.avoid_quotes and key.type == "string":
                 return None
-            if value.type != "arrow_function" or (
+            if value_type != "arrow_function" or (
                 options.avoid_explicit_return_arrows
                 and self.has_block_body(value)
                 and value.id not in self.lexical_arrows
             ):
                 return self.problem("expectedMethodShorthand", pair, self.method_fix(pair, value))
             return None
-        if value.type != "identifier" or not options.properties:
+        if value_type != "identifier" or not options.properties:
             return None
         value_name = name_value(self.source, value)
         if computed or key.type not in ("property_identifier", "string"):

@@ -57,32 +57,47 @@ class _Usage:
 class _Callback:
     is_callback: bool = False
     lexical_this: bool = False  # bound with `.bind(this)`
+    # The ESTree parent of the function (its parentheses skipped), found first,
+    # and when that is the `arguments` of a call: the node holding them.
+    parent: Node | None = None
+    parent_owner: Node | None = None
 
 
 _USES: Final = ("this", "super", "meta_property")
 
 
-def _usage(ctx: RuleContext, function: Node) -> _Usage:
+def _usage(ctx: RuleContext, function: Node, this_settles: bool = False) -> _Usage:
     """What ``function`` uses of its own ``this``, ``super`` and ``new.target``
-    (nested arrow functions included, other nested functions excluded)."""
+    (nested arrow functions included, other nested functions excluded).
+
+    The scan stops at the first ``super`` or ``new.target``, and at the first
+    ``this`` when ``this_settles``: the caller then knows enough (the fields
+    not reached yet stay False).
+    """
     source = ctx.source
     uses, starts = source.fact(_USES_KEY, _uses)
     first = bisect_left(starts, function.start_byte)
     last = bisect_right(starts, function.end_byte)
     this = super_ = new_target = False
     for node in uses[first:last]:
+        kind = node.type
+        if kind == "this" and this:
+            continue  # known already
         if not _belongs_to(node, function):
             continue
-        kind = node.type
         if kind == "this":
             parent = node.parent
             if parent is None or parent.type not in ("required_parameter", "optional_parameter"):
                 this = True
+                if this_settles:
+                    break
         elif kind == "super":
             super_ = True
-        else:
+            break
+        elif source.node_text(node).startswith("new"):
             # `new.target` (`import.meta` is no function's own).
-            new_target = new_target or source.node_text(node).startswith("new")
+            new_target = True
+            break
     return _Usage(this, super_, new_target)
 
 
@@ -115,11 +130,13 @@ def _belongs_to(node: Node, function: Node) -> bool:
     return False
 
 
-def _callback_info(ctx: RuleContext, function: Node) -> _Callback:
+def _callback_info(ctx: RuleContext, function: Node, error_free: bool) -> _Callback:
+    """Whether ``function`` is a callback, and how. ``error_free``: the tree has
+    no syntax error (a node then starts with its first child)."""
     info = _Callback()
     bound = False
     current = outer_parens(function)
-    parent = current.parent
+    parent = info.parent = current.parent
     while parent is not None:
         kind = parent.type
         if kind == "binary_expression":
@@ -152,8 +169,15 @@ def _callback_info(ctx: RuleContext, function: Node) -> _Callback:
             parent = call
         elif kind == "arguments":
             owner = parent.parent
+            if parent is info.parent:
+                info.parent_owner = owner
             if owner is not None and owner.type in ("call_expression", "new_expression"):
-                target = owner.child_by_field_name("function")
+                # The callee `import` starts the call (read it only then).
+                target = (
+                    owner.child_by_field_name("function")
+                    if not error_free or ctx.source.data.startswith(b"import", owner.start_byte)
+                    else None
+                )
                 info.is_callback = target is None or target.type != "import"
             return info
         else:
@@ -168,6 +192,16 @@ def _arguments(call: Node) -> list[Node]:
     if args is None or args.type != "arguments":
         return []
     return [c for c in args.named_children if c.type not in ("comment", "html_comment")]
+
+
+def _may_hold_comment(data: bytes, start: int, end: int) -> bool:
+    """Whether a comment may lie within bytes ``[start, end)``: it would hold
+    its opening ``/``, ``<!--`` or ``-->``."""
+    return (
+        data.find(b"/", start, end) >= 0
+        or data.find(b"<!--", start, end) >= 0
+        or data.find(b"-->", start, end) >= 0
+    )
 
 
 def _parenthesised(node: Node) -> bool:
@@ -202,25 +236,27 @@ class PreferArrowCallback(Rule):
         allow_named = opts["allowNamedFunctions"]
         allow_unbound_this = opts["allowUnboundThis"]
         scopes: ScopeManager | None = None
+        error_free = not ctx.source.has_errors
         for function in ctx.source.nodes_of("function_expression"):
             name = function.child_by_field_name("name")
             if allow_named and name is not None:
                 continue
-            info = _callback_info(ctx, function)
+            info = _callback_info(ctx, function, error_free)
             if not info.is_callback:
                 continue
             if scopes is None:
                 scopes = ctx.scopes()
             if self._refers_to_itself(scopes, function, name is not None):
                 continue
-            usage = _usage(ctx, function)
+            # An own `this` settles the matter when it alone keeps the function.
+            usage = _usage(ctx, function, allow_unbound_this and not info.lexical_this)
             if usage.super or usage.new_target:
                 continue
             if allow_unbound_this and usage.this and not info.lexical_this:
                 continue
             fix = None
             if not (usage.this and not info.lexical_this):
-                fix = self._fix(ctx, function, info)
+                fix = self._fix(ctx, function, info, error_free)
             yield ctx.problem(MESSAGE, function.start_byte, function.end_byte, fix)
 
     @staticmethod
@@ -238,7 +274,9 @@ class PreferArrowCallback(Rule):
         return False
 
     @staticmethod
-    def _fix(ctx: RuleContext, function: Node, info: _Callback) -> TextEdit | None:
+    def _fix(
+        ctx: RuleContext, function: Node, info: _Callback, error_free: bool
+    ) -> TextEdit | None:
         source = ctx.source
         params_node = function.child_by_field_name("parameters")
         body = function.child_by_field_name("body")
@@ -255,10 +293,11 @@ class PreferArrowCallback(Rule):
             names = [source.node_text(p) for p in params]
             if len(set(names)) != len(names):
                 return None
+        data = source.data
         edits: list[tuple[int, int, str]] = []
         replaced = function
         if info.lexical_this:
-            member = outer_parens(function).parent
+            member = info.parent  # outer_parens(function).parent
             if member is None or member.type != "member_expression":
                 return None
             call = outer_parens(member).parent
@@ -277,27 +316,53 @@ class PreferArrowCallback(Rule):
             )
             if start is None or _parenthesised(member):
                 return None
-            if has_comment_in(call, start, call.end_byte):
+            if _may_hold_comment(data, start, call.end_byte) and has_comment_in(
+                call, start, call.end_byte
+            ):
                 return None
             edits.append((start, call.end_byte, ""))
             replaced = call
-        keyword = first_token(function)
-        if keyword is not None and keyword.type == "async":
-            keyword = next_token(keyword)
         paren = params_node if params_node.type == "formal_parameters" else None
-        before_body = previous_token(body)
-        if keyword is None or paren is None or before_body is None:
+        keyword_start = function.start_byte
+        if error_free and data.startswith(b"function", keyword_start):
+            # Without syntax errors the function starts with its first token.
+            keyword_end = keyword_start + 8
+        else:
+            keyword = first_token(function)
+            if keyword is not None and keyword.type == "async":
+                keyword = next_token(keyword)
+            if keyword is None:
+                return None
+            keyword_start, keyword_end = keyword.start_byte, keyword.end_byte
+        if error_free and paren is not None and not data[paren.end_byte : body.start_byte].strip():
+            # Only spaces between `)` and the body: the token before the body is
+            # that `)`, the last of the parameters without syntax errors.
+            before_body_end = paren.end_byte
+        else:
+            before_body = previous_token(body)
+            if before_body is None:
+                return None
+            before_body_end = before_body.end_byte
+        if paren is None:
             return None
-        if has_comment_in(function, keyword.end_byte, paren.start_byte):
-            edits.append((keyword.start_byte, keyword.end_byte, ""))
+        if _may_hold_comment(data, keyword_end, paren.start_byte) and has_comment_in(
+            function, keyword_end, paren.start_byte
+        ):
+            edits.append((keyword_start, keyword_end, ""))
             name = function.child_by_field_name("name")
             if name is not None:
                 edits.append((name.start_byte, name.end_byte, ""))
         else:
-            edits.append((keyword.start_byte, paren.start_byte, ""))
-        edits.append((before_body.end_byte, before_body.end_byte, " =>"))
-        parent = outer_parens(replaced).parent
-        grand = parent.parent if parent is not None and parent.type == "arguments" else None
+            edits.append((keyword_start, paren.start_byte, ""))
+        edits.append((before_body_end, before_body_end, " =>"))
+        if replaced is function:
+            parent = info.parent
+            grand = info.parent_owner
+        else:
+            parent = outer_parens(replaced).parent
+            grand = parent.parent if parent is not None and parent.type == "arguments" else None
+        if parent is None or parent.type != "arguments":
+            grand = None
         in_call = grand is not None and grand.type == "call_expression"
         if (
             parent is not None

@@ -50,6 +50,9 @@ _JS_SPACE: Final = "\t\n\v\f\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" +
 )
 
 
+_CALLEE_STARTS: Final = (b"parseInt", b"Number", b"(")
+
+
 def _is_parse_int(callee: Node, source: ParsedSource) -> bool:
     """``parseInt`` or ``Number.parseInt`` (also ``Number?.parseInt``, ``Number["parseInt"]``)."""
     callee = unparen(callee)
@@ -119,7 +122,13 @@ class PreferNumericLiterals(Rule):
         # `Number` (its key may be an escaped string): either word is in the text.
         if b"parseInt" not in source.data and b"Number" not in source.data:
             return
+        data = source.data
+        # Without syntax errors a call starts with its callee: `parseInt`,
+        # `Number` (the object of the member) or a parenthesis.
+        prefilter = not source.has_errors
         for node in source.nodes_of("call_expression"):
+            if prefilter and not data.startswith(_CALLEE_STARTS, node.start_byte):
+                continue
             callee = node.child_by_field_name("function")
             if callee is None or not _is_parse_int(callee, source):
                 continue  # most calls: settled before looking at anything else

@@ -31,10 +31,12 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..scope import ScopeManager
 from ..types import Problem
 from ._object_syntax import string_value, unparen
+from ._tokens import word_pattern
 
 __all__ = ["PreferObjectSpread"]
 
@@ -69,6 +71,41 @@ def _global_names(scopes: ScopeManager) -> tuple[set[int], set[str]]:
         if ref.is_write:
             written.add(ref.name)
     return unresolved, written
+
+
+_ASSIGN: Final = word_pattern(b"assign")
+
+
+def _assign_calls(source: ParsedSource, data: bytes) -> list[Node]:
+    """The calls whose callee may be a ``.assign`` or ``["assign"]`` member, in
+    document order, in a tree without syntax errors; each is checked again by
+    the rule.
+
+    The property is the word ``assign`` (or a string key that holds it), unless
+    the key is a string with an escape: then its subscript holds a backslash.
+    """
+    calls: dict[int, Node] = {}
+    root = source.root
+    for match in _ASSIGN.finditer(data):
+        node = root.descendant_for_byte_range(match.start(), match.end())
+        # The property itself, or the fragment of a string key.
+        for _ in range(2):
+            if node is None or node.type in _MEMBER_ACCESSES:
+                break
+            node = node.parent
+        if node is None or node.type not in _MEMBER_ACCESSES:
+            continue
+        call = node.parent
+        if call is not None and call.type == "call_expression":
+            calls.setdefault(call.id, call)
+    if b"\\" in data:
+        find = data.find
+        for subscript in source.nodes_of("subscript_expression"):
+            if find(b"\\", subscript.start_byte, subscript.end_byte) >= 0:
+                call = subscript.parent
+                if call is not None and call.type == "call_expression":
+                    calls.setdefault(call.id, call)
+    return sorted(calls.values(), key=lambda call: (call.start_byte, -call.end_byte))
 
 
 def _member_name(ctx: RuleContext, node: Node) -> tuple[Node, str] | None:
@@ -109,7 +146,11 @@ class PreferObjectSpread(Rule):
         if b"assign" not in data:
             return
         globals_: tuple[set[int], set[str]] | None = None
-        for node in ctx.source.nodes_of("call_expression"):
+        source = ctx.source
+        calls = (
+            source.nodes_of("call_expression") if source.has_errors else _assign_calls(source, data)
+        )
+        for node in calls:
             callee = node.child_by_field_name("function")
             if callee is None or callee.type not in _MEMBER_ACCESSES:
                 continue  # most calls: settled before reading anything else

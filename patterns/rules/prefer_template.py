@@ -51,37 +51,65 @@ def _is_concat(node: Node | None) -> bool:
     return operator is not None and operator.type == "+"
 
 
-def _sides(node: Node) -> tuple[Node, Node]:
-    left = node.child_by_field_name("left")
-    right = node.child_by_field_name("right")
-    assert left is not None and right is not None
-    return unparen(left), unparen(right)
+class _Chain:
+    """One ``+`` chain, each of its nodes read once.
 
+    Per ``+`` node of the chain (by id): its operator token, its raw sides and
+    its sides without parentheses; per node of the chain: its type. Also the
+    operands in order (nested chains flattened, as ESLint sees them), how deep
+    the chain nests, and which ``+`` nodes hold a string operand.
+    """
 
-def _operands(top: Node) -> Iterator[Node]:
-    """The operands of a ``+`` chain (parentheses dropped), nested chains flattened."""
-    stack = [top]
-    while stack:
-        node = stack.pop()
-        if _is_concat(node):
-            left, right = _sides(node)
-            stack.append(right)
-            stack.append(left)
-        else:
-            yield node
+    __slots__ = ("deepest", "operands", "parts", "strings", "types")
 
-
-def _depth(top: Node) -> int:
-    deepest = 0
-    stack = [(top, 0)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if _is_concat(node) and deepest <= _MAX_DEPTH:
-            left, right = _sides(node)
-            stack.append((left, depth + 1))
+    def __init__(self, top: Node) -> None:
+        parts: dict[int, tuple[Node, Node, Node, Node, Node]] = {}
+        types: dict[int, str] = {}
+        operands: list[Node] = []
+        order: list[Node] = []  # the `+` nodes, outer before inner
+        deepest = 0
+        stack = [(top, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > deepest:
+                deepest = depth
+            kind = node.type
+            types[node.id] = kind
+            operator = node.child_by_field_name("operator") if kind == "binary_expression" else None
+            if operator is None or operator.type != "+":
+                operands.append(node)
+                continue
+            raw_left = node.child_by_field_name("left")
+            raw_right = node.child_by_field_name("right")
+            assert raw_left is not None and raw_right is not None
+            left, right = unparen(raw_left), unparen(raw_right)
+            parts[node.id] = (operator, raw_left, raw_right, left, right)
+            order.append(node)
             stack.append((right, depth + 1))
-    return deepest
+            stack.append((left, depth + 1))
+        strings: dict[int, bool] = {}
+        for node in reversed(order):  # inner before outer
+            _, _, _, left, right = parts[node.id]
+            strings[node.id] = any(
+                strings[side.id] if side.id in parts else types[side.id] in _STRINGS
+                for side in (left, right)
+            )
+        self.parts = parts
+        self.types = types
+        self.operands = operands
+        self.deepest = deepest
+        self.strings = strings
+
+    def is_concat(self, node: Node) -> bool:
+        return node.id in self.parts
+
+    def sides(self, node: Node) -> tuple[Node, Node]:
+        parts = self.parts[node.id]
+        return parts[3], parts[4]
+
+    def type(self, node: Node) -> str:
+        kind = self.types.get(node.id)
+        return node.type if kind is None else kind
 
 
 def _unparen_once(node: Node) -> Node:
@@ -89,31 +117,30 @@ def _unparen_once(node: Node) -> Node:
     return inner[0] if len(inner) == 1 else node
 
 
-def _starts_with_curly(node: Node) -> bool:
+def _starts_with_curly(chain: _Chain, node: Node) -> bool:
     """ESLint's startsWithTemplateCurly, as it behaves on espree's trees.
 
     espree's template elements include their delimiters, so a template literal
     never counts as starting (or ending) with a substitution.
     """
-    while _is_concat(node):
-        node = _sides(node)[0]
-    return node.type not in _STRINGS
+    while chain.is_concat(node):
+        node = chain.sides(node)[0]
+    return chain.type(node) not in _STRINGS
 
 
-def _ends_with_curly(node: Node) -> bool:
+def _ends_with_curly(chain: _Chain, node: Node) -> bool:
     # ESLint looks at the *start* of a concatenation's right side here.
-    if _is_concat(node):
-        return _starts_with_curly(_sides(node)[1])
-    return node.type not in _STRINGS
+    if chain.is_concat(node):
+        return _starts_with_curly(chain, chain.sides(node)[1])
+    return chain.type(node) not in _STRINGS
 
 
 class _Fix:
     """Builds ESLint's replacement text for one ``+`` chain."""
 
-    def __init__(self, ctx: RuleContext, top: Node) -> None:
+    def __init__(self, ctx: RuleContext, chain: _Chain) -> None:
         self.ctx = ctx
-        self.top = top
-        self.strings: dict[int, bool] = {}
+        self.chain = chain
 
     def text(self, node: Node) -> str:
         return self.ctx.source.node_text(node)
@@ -137,15 +164,10 @@ class _Fix:
         pieces.append(self.ctx.source.byte_text(position, end))
         return "".join(pieces)
 
-    def has_string(self, node: Node) -> bool:
-        known = self.strings.get(node.id)
-        if known is None:
-            known = any(o.type in _STRINGS for o in _operands(node))
-            self.strings[node.id] = known
-        return known
-
     def template(self, node: Node, before: str | None, after: str | None) -> str:
-        if node.type == "string":
+        chain = self.chain
+        kind = chain.type(node)
+        if kind == "string":
             raw = self.text(node)
             quote = raw[0]
 
@@ -156,22 +178,19 @@ class _Fix:
 
             body = _TEMPLATE_HAZARD.sub(escape, raw[1:-1]).replace("\\" + quote, quote)
             return f"`{body}`"
-        if node.type == "template_string":
+        if kind == "template_string":
             return self.text(node)
-        if _is_concat(node) and self.has_string(node):
-            left, right = _sides(node)
-            plus = node.child_by_field_name("operator")
-            raw_left = node.child_by_field_name("left")
-            raw_right = node.child_by_field_name("right")
-            assert plus is not None and raw_left is not None and raw_right is not None
+        parts = chain.parts.get(node.id)
+        if parts is not None and chain.strings[node.id]:
+            plus, raw_left, raw_right, left, right = parts
             before_plus = self.between(left.end_byte, plus.start_byte, raw_left)
             after_plus = self.between(plus.end_byte, right.start_byte, raw_right)
-            if _ends_with_curly(left):
+            if _ends_with_curly(chain, left):
                 return (
                     self.template(left, before, before_plus + after_plus)[:-1]
                     + self.template(right, None, after)[1:]
                 )
-            if _starts_with_curly(right):
+            if _starts_with_curly(chain, right):
                 return (
                     self.template(left, before, None)[:-1]
                     + self.template(right, before_plus + after_plus, after)[1:]
@@ -192,24 +211,43 @@ class PreferTemplate(Rule):
     version: ClassVar[int] = 1
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
-        for top in _top_concats(ctx.source):
-            operands = list(_operands(top))
-            kinds = [o.type in _STRINGS for o in operands]
+        source = ctx.source
+        has_errors = source.has_errors
+        # The `+` nodes inside a chain read so far (see _top_concats).
+        inner: set[int] | None = None if has_errors else set()
+        for top in _top_concats(source, inner):
+            chain = _Chain(top)
+            if inner is not None:
+                inner.update(chain.parts)
+            types = chain.types
+            kinds = [types[o.id] in _STRINGS for o in chain.operands]
             if all(kinds) or not any(kinds):
                 continue
             fix = None
             octal = any(
-                o.type == "string" and _OCTAL_ESCAPE.match(ctx.source.node_text(o))
-                for o in operands
+                types[o.id] == "string" and _OCTAL_ESCAPE.match(source.node_text(o))
+                for o in chain.operands
             )
-            if not octal and not ctx.source.has_errors and _depth(top) <= _MAX_DEPTH:
-                replacement = _Fix(ctx, top).template(top, None, None)
+            if not octal and not has_errors and chain.deepest <= _MAX_DEPTH:
+                replacement = _Fix(ctx, chain).template(top, None, None)
                 fix = ctx.edit(top.start_byte, top.end_byte, replacement)
             yield ctx.problem(MESSAGE, top.start_byte, top.end_byte, fix)
 
 
-def _top_concats(source: ParsedSource) -> Iterator[Node]:
-    """The ``+`` chains that are not themselves an operand of a ``+``, in document order."""
+def _top_concats(source: ParsedSource, inner: set[int] | None) -> Iterator[Node]:
+    """The ``+`` chains that are not themselves an operand of a ``+``, in document order.
+
+    With ``inner`` (a tree without syntax errors), the caller adds to it the ids
+    of the ``+`` nodes of each chain it is given before asking for the next:
+    an operand of a ``+`` comes after it in document order, so it is then
+    known unread (in such a tree the parentheses around an operand each hold
+    that operand alone, so the chain's walk down reaches every ``+`` whose
+    parent, its parentheses skipped, is a ``+``). Without it, each node's
+    parent is asked.
+    """
     for node in binary_expressions(source, _CONCAT):
-        if not _is_concat(outer_paren(node).parent):
+        if inner is not None:
+            if node.id not in inner:
+                yield node
+        elif not _is_concat(outer_paren(node).parent):
             yield node

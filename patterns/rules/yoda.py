@@ -115,6 +115,23 @@ def _binary_parts(node: Node, source: ParsedSource) -> tuple[Node, str, Node] | 
     return left, source.node_text(operator), right
 
 
+# The first bytes of what _looks_like_literal accepts: a string, a number
+# (`.5` too), a regex, a template, `-<number>`, `(`, and `true`/`false`/`null`.
+_LITERAL_FIRST_BYTES: Final = frozenset(b"\"'0123456789./`-(")
+_KEYWORD_LITERALS: Final = {ord("t"): b"true", ord("f"): b"false", ord("n"): b"null"}
+
+
+def _may_start_literal(data: bytes, start: int) -> bool:
+    """Whether an expression starting at byte ``start`` may look like a literal."""
+    if start >= len(data):
+        return True
+    first = data[start]
+    if first in _LITERAL_FIRST_BYTES:
+        return True
+    word = _KEYWORD_LITERALS.get(first)
+    return word is not None and data.startswith(word, start)
+
+
 class Yoda(Rule):
     name: ClassVar[str] = "yoda"
     description: ClassVar[str] = 'Require or disallow "Yoda" conditions'
@@ -139,7 +156,14 @@ class Yoda(Rule):
         except_range = bool(ctx.options[1]["exceptRange"])
         only_equality = bool(ctx.options[1]["onlyEquality"])
         side = "left" if always else "right"
+        # With "never", only a comparison whose left operand looks like a literal
+        # is reported; in an error-free tree that operand starts the comparison,
+        # and its first byte tells most others apart unread.
+        data = source.data
+        prefilter = not always and not source.has_errors
         for node in binary_expressions(source, _COMPARISONS):
+            if prefilter and not _may_start_literal(data, node.start_byte):
+                continue
             parts = _binary_parts(node, source)
             if parts is None or parts[1] not in _FLIPPED or node.has_error:
                 continue
