@@ -238,6 +238,8 @@ impl Grammar {
     }
 }
 
+/// The tables of a grammar, built once: grammars are loaded once per process
+/// (patterns/parsing.py) and never freed, so their address identifies them.
 fn grammar_for(language: &Language) -> PyResult<Arc<Grammar>> {
     static GRAMMARS: OnceLock<Mutex<HashMap<usize, Arc<Grammar>>>> = OnceLock::new();
     let key = language.clone().into_raw() as usize;
