@@ -8,7 +8,10 @@ the native ones must give the very same objects in the same order, which
 imports, was built for the installed py-tree-sitter's object layout, and agrees
 with the Python walks on :data:`_SAMPLES` (checked once, on first use).
 Otherwise, or with ``FIXSTREAM_NATIVE=0`` in the environment, everything runs
-in Python, with the same results, about three times slower.
+in Python, with the same results: the walks about three times slower, a whole
+fix run 1.25-1.45x (the parity bench prints both). The kind sets the walk
+acts on come from :func:`patterns._scope_walk.action_codes`, so they live in
+Python only.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from types import ModuleType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from tree_sitter import Language, Node, Tree
 
@@ -33,13 +37,16 @@ from ._scope_model import (
     Variable,
 )
 
+if TYPE_CHECKING:
+    from .parsing import ParsedSource
+
 __all__ = [
     "describe_scopes",
     "native",
     "native_index",
     "native_scopes",
     "native_wide_runs",
-    "use_native",
+    "python_walks",
 ]
 
 log = logging.getLogger(__name__)
@@ -101,12 +108,18 @@ def native() -> ModuleType | None:
         return _state["module"]
 
 
-def use_native(enabled: bool) -> bool:
-    """Turn the native core on (when it can be trusted) or off for this process,
-    e.g. to time both side by side; returns whether it is now in use."""
+@contextmanager
+def python_walks() -> Iterator[None]:
+    """Run the Python walks in this process for the duration of the block (to time
+    or test both side by side), whether or not the native core is in use."""
+    module = native()
     with _state_lock:
-        _state["module"] = _load() if enabled else None
-        return _state["module"] is not None
+        _state["module"] = None
+    try:
+        yield
+    finally:
+        with _state_lock:
+            _state["module"] = module
 
 
 def _load() -> ModuleType | None:
@@ -137,7 +150,7 @@ def _self_check(module: ModuleType) -> str:
     for language, code in _SAMPLES:
         source = parse(code, language)
         for source_type in ("module", "script", "commonjs"):
-            ours = describe_scopes(_scopes_with(module, source.tree, source.data, source_type))
+            ours = describe_scopes(_scopes_with(module, source, source_type))
             if ours != describe_scopes(build_scopes(source, source_type)):
                 return f"scopes of the {language} sample ({source_type})"
         kinds = sorted(INDEXED_KINDS)
@@ -155,13 +168,20 @@ def _ranges(found: dict[str, list[Node]]) -> dict[str, list[tuple[int, int, int]
     }
 
 
-def _scopes_with(module: Any, tree: Tree, data: bytes, source_type: SourceType) -> ScopeManager:
+_CODES: dict[str, list[int]] = {}  # action_codes per language name
+
+
+def _scopes_with(module: Any, source: ParsedSource, source_type: SourceType) -> ScopeManager:
+    codes = _CODES.get(source.language)
+    if codes is None:  # once per grammar (imported here: the walk imports parsing)
+        from ._scope_walk import action_codes
+
+        codes = _CODES[source.language] = action_codes(source.tree.language, source.language)
+    tree = source.tree
     global_scope, program, scopes, references, declarations, by_node, owned = module.build_scopes(
-        tree, tree.root_node, data, source_type, _CLASSES
+        tree, tree.root_node, source.data, source_type, _CLASSES, codes
     )
-    return ScopeManager(
-        global_scope, program, scopes, references, declarations, by_node, owned, module.clear_all
-    )
+    return ScopeManager(global_scope, program, scopes, references, declarations, by_node, owned)
 
 
 _KIND_IDS: dict[tuple[Language, tuple[str, ...]], list[tuple[int, str]]] = {}
@@ -179,12 +199,12 @@ def _index_with(module: Any, tree: Tree, kinds: Sequence[str]) -> dict[str, list
     return found
 
 
-def native_scopes(tree: Tree, data: bytes, source_type: SourceType) -> ScopeManager | None:
+def native_scopes(source: ParsedSource, source_type: SourceType) -> ScopeManager | None:
     """The scope analysis by the native walk, or None when it is not in use."""
     module = native()
     if module is None:
         return None
-    return _scopes_with(module, tree, data, source_type)
+    return _scopes_with(module, source, source_type)
 
 
 def native_index(tree: Tree, kinds: Sequence[str]) -> dict[str, list[Node]] | None:

@@ -5,7 +5,7 @@ See :mod:`patterns.scope` for the analysis itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -171,10 +171,8 @@ class ScopeManager:
     references: list[Reference]
     declarations: list[Declaration]
     _by_node: dict[int, Scope]
-    # With the native walk: every list and dict that may close a cycle, and the
-    # function that empties them all (see release).
+    # With the native walk: every list and dict that may close a cycle (see release).
     _owned: list[Any] | None = None
-    _clear_all: Callable[[list[Any]], None] | None = None
 
     def scope_of(self, node: Node) -> Scope | None:
         """The scope ``node`` itself creates (the innermost one), if any."""
@@ -200,8 +198,10 @@ class ScopeManager:
         variables) so that reference counting frees it at once instead of the
         cyclic garbage collector, later. For its owner, once done with it: the
         analysis is empty afterwards."""
-        if self._owned is not None and self._clear_all is not None:
-            self._clear_all(self._owned)
+        if self._owned is not None:
+            for container in self._owned:
+                container.clear()
+            self._owned.clear()
             self.scopes.clear()
             self.references.clear()
             self.declarations.clear()

@@ -28,7 +28,7 @@ from ._scope_model import (
 )
 from .parsing import ParsedSource
 
-__all__ = ["build_scopes"]
+__all__ = ["action_codes", "build_scopes"]
 
 # Node types that hold no references at all (literals, names that are not
 # variables, TypeScript types).
@@ -771,6 +771,58 @@ def _actions(
         with _ACTIONS_LOCK:
             actions = _ACTIONS.setdefault(language_name, (table, inert, grammar))
     return actions
+
+
+# The visit table as numbers, one per kind id, for the native walk
+# (patterns/native/src/scope.rs), which so takes every kind set from here.
+_ACTION_CODES: Final[dict[_Action | None, int]] = {
+    None: 0,  # visit the named children
+    _SKIP: 1,
+    _REFERENCE: 2,
+    _MEMBER: 3,
+    _PAIR: 4,
+}
+_FIRST_HANDLER_CODE: Final = 16
+NATIVE_HANDLERS: Final = (  # code 16 + position; the order of scope.rs's Handler enum
+    "_statement_block",
+    "_variable_declaration",
+    "_for_statement",
+    "_for_in_statement",
+    "_function_signature",
+    "_catch_clause",
+    "_switch_statement",
+    "_with_statement",
+    "_assignment",
+    "_update",
+    "_import",
+    "_export",
+    "_jsx_element",
+    "_named_declaration",
+    "_type_wrapper",
+    "_function",
+    "_class",
+)
+BINDING_IDENTIFIER_FLAG: Final = 1 << 8
+COMPUTED_KEY_FLAG: Final = 1 << 9
+
+
+def action_codes(language: Language, language_name: str) -> list[int]:
+    """For each kind id of the grammar: its visit action's code, plus
+    :data:`BINDING_IDENTIFIER_FLAG` and :data:`COMPUTED_KEY_FLAG` where they apply."""
+    table, _, grammar = _actions(language, language_name)
+    codes = []
+    for kind_id in range(language.node_kind_count):
+        action = table.get(kind_id)
+        if action is None or isinstance(action, str):
+            code = _ACTION_CODES[action]
+        else:
+            code = _FIRST_HANDLER_CODE + NATIVE_HANDLERS.index(action.__name__)
+        if language.node_kind_for_id(kind_id) in _BINDING_IDENTIFIERS:
+            code |= BINDING_IDENTIFIER_FLAG
+        if kind_id in grammar.computed_keys:
+            code |= COMPUTED_KEY_FLAG
+        codes.append(code)
+    return codes
 
 
 def _field_id(language: Language, name: str) -> int:

@@ -55,5 +55,5 @@ def analyze_scopes(source: ParsedSource, source_type: SourceType = "module") -> 
     ``"script"`` (in the global scope) or ``"commonjs"`` (in a function scope
     under the global one, like Node's module wrapper).
     """
-    found = native_scopes(source.tree, source.data, source_type)
+    found = native_scopes(source, source_type)
     return build_scopes(source, source_type) if found is None else found

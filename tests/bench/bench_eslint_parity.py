@@ -60,7 +60,7 @@ from _eslint import (  # noqa: E402
 
 import patterns.fixer  # noqa: E402
 from patterns import FixReport, PatternMatcher, Problem, all_rule_names, parse  # noqa: E402
-from patterns._native_core import native, use_native  # noqa: E402
+from patterns._native_core import native, python_walks  # noqa: E402
 from patterns.scope import analyze_scopes  # noqa: E402
 
 REPO: Final = Path(__file__).resolve().parents[2]
@@ -157,11 +157,8 @@ def run_engine(matcher: PatternMatcher, files: Sequence[CorpusFile], repeat: int
     result.texts_parsed = len(texts)
     result.parse_passes = Timing.best(parse_texts(texts) for _ in runs)
     if native() is not None:  # the same fixes with the pure-Python walks, side by side
-        use_native(False)
-        try:
+        with python_walks():
             result.fix_python = Timing.best(fix_all() for _ in runs)
-        finally:
-            use_native(True)
     return result
 
 

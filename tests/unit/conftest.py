@@ -24,14 +24,14 @@ def _one_torch_thread() -> Iterator[None]:
 
 
 @pytest.fixture(params=["native", "python"])
-def walks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def walks(request: pytest.FixtureRequest) -> Iterator[str]:
     """Run a test with the native walks (when built) and with the Python ones."""
-    if request.param == "python":
-        monkeypatch.setattr("patterns.scope.native_scopes", lambda *args: None)
-        monkeypatch.setattr("patterns._node_index.native_index", lambda *args: None)
-    else:
-        from patterns._native_core import native
+    from patterns._native_core import native, python_walks
 
-        if native() is None:
-            pytest.skip("the native core is not built here")
-    return str(request.param)
+    if request.param == "python":
+        with python_walks():
+            yield "python"
+        return
+    if native() is None:
+        pytest.skip("the native core is not built here")
+    yield "native"

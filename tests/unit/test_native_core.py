@@ -41,7 +41,7 @@ KINDS = sorted(INDEXED_KINDS)
 def assert_same(source: ParsedSource) -> None:
     assert MODULE is not None
     for source_type in SOURCE_TYPES:
-        ours = describe_scopes(_scopes_with(MODULE, source.tree, source.data, source_type))
+        ours = describe_scopes(_scopes_with(MODULE, source, source_type))
         assert ours == describe_scopes(build_scopes(source, source_type)), source_type
     by_walk = _index_with(MODULE, source.tree, KINDS)
     assert _ranges(by_walk) == _ranges(captured_by_query(source.tree, source.language, KINDS))
@@ -170,9 +170,7 @@ def test_the_self_check_notices_a_walk_that_differs() -> None:
         return tuple(result)
 
     assert _self_check(MODULE) == ""
-    wrong = SimpleNamespace(
-        build_scopes=flips_a_write, index_nodes=MODULE.index_nodes, clear_all=MODULE.clear_all
-    )
+    wrong = SimpleNamespace(build_scopes=flips_a_write, index_nodes=MODULE.index_nodes)
     assert "scopes" in _self_check(wrong)
 
 

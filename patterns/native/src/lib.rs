@@ -13,9 +13,10 @@ mod pyts;
 mod scope;
 mod text;
 
-/// ``build_scopes(tree, root, data, source_type, classes) -> (global_scope,
-/// program_scope, scopes, references, declarations, by_node)``; ``classes`` is
-/// ``(Scope, Variable, Definition, Reference, Declaration, Declarator)``.
+/// ``build_scopes(tree, root, data, source_type, classes, codes) -> (global_scope,
+/// program_scope, scopes, references, declarations, by_node, owned)``; ``classes`` is
+/// ``(Scope, Variable, Definition, Reference, Declaration, Declarator)``, ``codes``
+/// the Python walk's ``action_codes`` for the tree's grammar (read once per grammar).
 #[pyfunction]
 fn build_scopes<'py>(
     tree: &Bound<'py, PyAny>,
@@ -23,6 +24,7 @@ fn build_scopes<'py>(
     data: &Bound<'py, PyBytes>,
     source_type: &str,
     classes: &Bound<'py, PyTuple>,
+    codes: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let layout = pyts::Layout::check(tree, root)?;
     let classes = scope::Classes {
@@ -33,7 +35,7 @@ fn build_scopes<'py>(
         declaration: classes.get_item(4)?,
         declarator: classes.get_item(5)?,
     };
-    scope::build(&layout, data.as_bytes(), source_type, &classes)
+    scope::build(&layout, data.as_bytes(), source_type, &classes, codes)
 }
 
 /// ``index_nodes(tree, root, kinds) -> {kind name: [nodes]}``; ``kinds`` is a list of
@@ -58,18 +60,10 @@ fn wide_runs(
     text::wide_runs(data.as_bytes())
 }
 
-/// ``clear_all(containers)``: empty each list and dict of ``containers``, then it.
-#[pyfunction]
-fn clear_all(containers: &Bound<'_, pyo3::types::PyList>) -> PyResult<()> {
-    text::clear_all(containers)
-}
-
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(build_scopes, module)?)?;
     module.add_function(wrap_pyfunction!(index_nodes, module)?)?;
     module.add_function(wrap_pyfunction!(wide_runs, module)?)?;
-    module.add_function(wrap_pyfunction!(clear_all, module)?)?;
-    module.add("TREE_SITTER_CORE", "0.26.13")?;
     Ok(())
 }

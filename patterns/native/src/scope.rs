@@ -50,90 +50,50 @@ enum Handler {
     Class,
 }
 
-const INERT: &[&str] = &[
-    "comment",
-    "html_comment",
-    "hash_bang_line",
-    "string",
-    "string_fragment",
-    "escape_sequence",
-    "regex",
-    "number",
-    "true",
-    "false",
-    "null",
-    "this",
-    "super",
-    "meta_property",
-    "property_identifier",
-    "private_property_identifier",
-    "statement_identifier",
-    "jsx_text",
-    "jsx_closing_element",
-    "jsx_namespace_name",
-    "break_statement",
-    "continue_statement",
-    "debugger_statement",
-    "empty_statement",
-    "type_annotation",
-    "type_arguments",
-    "type_parameters",
-    "type_alias_declaration",
-    "interface_declaration",
-    "type_identifier",
-    "predefined_type",
-    "implements_clause",
-    "index_signature",
-    "method_signature",
-    "property_signature",
-    "abstract_method_signature",
-    "construct_signature",
-    "call_signature",
-    "accessibility_modifier",
-    "override_modifier",
-    "type_predicate_annotation",
-    "asserts_annotation",
-    "opting_type_annotation",
-    "omitting_type_annotation",
-    "adding_type_annotation",
-    "type_query",
+/// In the order of `NATIVE_HANDLERS` in `patterns/_scope_walk.py` (code 16 + position).
+const HANDLERS: [Handler; 17] = [
+    Handler::StatementBlock,
+    Handler::VariableDeclaration,
+    Handler::ForStatement,
+    Handler::ForInStatement,
+    Handler::FunctionSignature,
+    Handler::CatchClause,
+    Handler::SwitchStatement,
+    Handler::WithStatement,
+    Handler::Assignment,
+    Handler::Update,
+    Handler::Import,
+    Handler::Export,
+    Handler::JsxElement,
+    Handler::NamedDeclaration,
+    Handler::TypeWrapper,
+    Handler::Function,
+    Handler::Class,
 ];
-const IDENTIFIERS: &[&str] = &["identifier", "undefined", "shorthand_property_identifier"];
-const BINDING_IDENTIFIERS: &[&str] =
-    &["identifier", "undefined", "shorthand_property_identifier_pattern"];
-const TYPE_WRAPPERS: &[&str] =
-    &["non_null_expression", "as_expression", "satisfies_expression", "type_assertion"];
+const FIRST_HANDLER_CODE: u16 = 16;
+// The flags `action_codes` in `patterns/_scope_walk.py` adds to a kind's code.
+const BINDING_IDENTIFIER_FLAG: u16 = 1 << 8;
+const COMPUTED_KEY_FLAG: u16 = 1 << 9;
 const ERROR_KIND_ID: u16 = 0xFFFF;
 
-fn handler_of(kind: &str) -> Option<Handler> {
-    use Handler::*;
-    Some(match kind {
-        "statement_block" => StatementBlock,
-        "lexical_declaration" | "variable_declaration" | "using_declaration" => {
-            VariableDeclaration
+fn action_of(code: u16) -> PyResult<Action> {
+    Ok(match code & 0xFF {
+        0 => Action::Children,
+        1 => Action::Skip,
+        2 => Action::Reference,
+        3 => Action::Member,
+        4 => Action::Pair,
+        other => {
+            let handler = other.checked_sub(FIRST_HANDLER_CODE).map(usize::from);
+            match handler.and_then(|index| HANDLERS.get(index)) {
+                Some(&handler) => Action::Handler(handler),
+                None => {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "unknown action code {other}"
+                    )))
+                }
+            }
         }
-        "for_statement" => ForStatement,
-        "for_in_statement" => ForInStatement,
-        "function_signature" => FunctionSignature,
-        "catch_clause" => CatchClause,
-        "switch_statement" => SwitchStatement,
-        "with_statement" => WithStatement,
-        "assignment_expression" | "augmented_assignment_expression" => Assignment,
-        "update_expression" => Update,
-        "import_statement" => Import,
-        "export_statement" => Export,
-        "jsx_opening_element" | "jsx_self_closing_element" => JsxElement,
-        "enum_declaration" | "internal_module" | "module" => NamedDeclaration,
-        "function_declaration"
-        | "generator_function_declaration"
-        | "function_expression"
-        | "function"
-        | "generator_function"
-        | "arrow_function"
-        | "method_definition" => Function,
-        "class_declaration" | "class" | "abstract_class_declaration" => Class,
-        k if TYPE_WRAPPERS.contains(&k) => TypeWrapper,
-        _ => return None,
     })
 }
 
@@ -162,40 +122,21 @@ const FIELDS: [&str; 15] = [
     "parameter", "parameters", "pattern", "right", "source", "value",
 ];
 
-/// A grammar's action per kind id, and the ids of the fields the walk reads.
+/// A grammar's action per kind id (from the Python walk's table), and the ids of
+/// the fields the walk reads.
 struct Grammar {
     actions: Vec<Action>,
+    codes: Vec<u16>,
     object_field: u16,
     key_field: u16,
     value_field: u16,
-    computed_key: Vec<bool>,
     fields: [Option<u16>; FIELDS.len()],
 }
 
 impl Grammar {
-    fn new(language: &Language) -> PyResult<Grammar> {
-        let count = language.node_kind_count();
-        let mut actions = vec![Action::Children; count];
-        let mut computed_key = vec![false; count];
-        for id in 0..count {
-            let Some(kind) = language.node_kind_for_id(id as u16) else { continue };
-            if kind == "computed_property_name" {
-                computed_key[id] = true;
-            }
-            actions[id] = if INERT.contains(&kind) {
-                Action::Skip
-            } else if IDENTIFIERS.contains(&kind) {
-                Action::Reference
-            } else if kind == "member_expression" {
-                Action::Member
-            } else if kind == "pair" {
-                Action::Pair
-            } else if let Some(handler) = handler_of(kind) {
-                Action::Handler(handler)
-            } else {
-                Action::Children
-            };
-        }
+    /// `codes`: `action_codes(language, ...)` of `patterns/_scope_walk.py`.
+    fn new(language: &Language, codes: Vec<u16>) -> PyResult<Grammar> {
+        let actions = codes.iter().map(|&code| action_of(code)).collect::<PyResult<_>>()?;
         let field = |name: &str| -> PyResult<u16> {
             language.field_id_for_name(name).map(|id| id.get()).ok_or_else(|| {
                 pyo3::exceptions::PyRuntimeError::new_err(format!(
@@ -209,10 +150,10 @@ impl Grammar {
         }
         Ok(Grammar {
             actions,
+            codes,
             object_field: field("object")?,
             key_field: field("key")?,
             value_field: field("value")?,
-            computed_key,
             fields,
         })
     }
@@ -233,21 +174,29 @@ impl Grammar {
         kind_id != ERROR_KIND_ID && self.action(kind_id) == Action::Skip
     }
 
+    fn flag(&self, kind_id: u16, flag: u16) -> bool {
+        self.codes.get(kind_id as usize).is_some_and(|code| code & flag != 0)
+    }
+
     fn is_computed_key(&self, kind_id: u16) -> bool {
-        self.computed_key.get(kind_id as usize).copied().unwrap_or(false)
+        self.flag(kind_id, COMPUTED_KEY_FLAG)
+    }
+
+    fn is_binding_identifier(&self, kind_id: u16) -> bool {
+        self.flag(kind_id, BINDING_IDENTIFIER_FLAG)
     }
 }
 
 /// The tables of a grammar, built once: grammars are loaded once per process
 /// (patterns/parsing.py) and never freed, so their address identifies them.
-fn grammar_for(language: &Language) -> PyResult<Arc<Grammar>> {
+fn grammar_for(language: &Language, codes: &Bound<'_, PyAny>) -> PyResult<Arc<Grammar>> {
     static GRAMMARS: OnceLock<Mutex<HashMap<usize, Arc<Grammar>>>> = OnceLock::new();
     let key = language.clone().into_raw() as usize;
     let grammars = GRAMMARS.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = grammars.lock().unwrap().get(&key) {
         return Ok(found.clone());
     }
-    let built = Arc::new(Grammar::new(language)?);
+    let built = Arc::new(Grammar::new(language, codes.extract()?)?);
     Ok(grammars.lock().unwrap().entry(key).or_insert(built).clone())
 }
 
@@ -985,7 +934,7 @@ impl<'t> Walk<'t> {
 
     fn declare(&mut self, node: Node<'t>, scope: usize, binding: Binding<'t>, uncertain: bool) {
         let kind = node.kind();
-        if BINDING_IDENTIFIERS.contains(&kind) {
+        if self.grammar.is_binding_identifier(node.kind_id()) {
             self.define(node, binding);
             if binding.write || uncertain {
                 self.reference(node, scope, uncertain, true, binding.write);
@@ -1041,7 +990,7 @@ impl<'t> Walk<'t> {
                     tasks.push(visit(value, scope, uncertain));
                 }
             }
-            _ if kind == "this" || kind == "comment" || INERT.contains(&kind) => return,
+            _ if self.grammar.inert(node.kind_id()) => return,
             _ => tasks.push(visit(node, scope, true)),
         }
         self.push(tasks);
@@ -1049,7 +998,7 @@ impl<'t> Walk<'t> {
 
     fn assign(&mut self, node: Node<'t>, scope: usize, also_read: bool, uncertain: bool) {
         let kind = node.kind();
-        if BINDING_IDENTIFIERS.contains(&kind) {
+        if self.grammar.is_binding_identifier(node.kind_id()) {
             self.reference(node, scope, also_read || uncertain, true, false);
             return;
         }
@@ -1097,7 +1046,7 @@ impl<'t> Walk<'t> {
                     tasks = self.visit_all(&inner, scope, true);
                 }
             }
-            k if TYPE_WRAPPERS.contains(&k) => {
+            _ if self.grammar.action(node.kind_id()) == Action::Handler(Handler::TypeWrapper) => {
                 if let Some(wrapped) = self.wrapped_expression(node) {
                     tasks.push(assign(wrapped, uncertain));
                 }
@@ -1129,9 +1078,10 @@ pub fn build<'py>(
     data: &[u8],
     source_type: &str,
     classes: &Classes<'py>,
+    codes: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let root = layout.root();
-    let grammar = grammar_for(&root.language())?;
+    let grammar = grammar_for(&root.language(), codes)?;
     let mut walk = Walk {
         data,
         grammar,

@@ -1,8 +1,5 @@
 //! Where a UTF-8 text's non-ASCII characters sit (`patterns.parsing._WideCharacters`).
 
-use pyo3::prelude::*;
-use pyo3::types::PyList;
-
 /// The runs of non-ASCII characters of `data` (UTF-8, lone surrogates encoded as
 /// `surrogatepass` does): per run, the character offset where it starts, its
 /// length in characters, its first byte, the byte after it, whether each of its
@@ -39,16 +36,4 @@ pub fn wide_runs(data: &[u8]) -> (Vec<usize>, Vec<usize>, Vec<usize>, Vec<usize>
         shifts.push(shift);
     }
     (char_starts, lengths, byte_starts, byte_ends, shifts, two_byte)
-}
-
-/// Empty every list and dict in `containers`, then `containers` itself.
-pub fn clear_all(containers: &Bound<'_, PyList>) -> PyResult<()> {
-    for item in containers.iter() {
-        if let Ok(list) = item.cast::<PyList>() {
-            list.del_slice(0, list.len())?;
-        } else if let Ok(dict) = item.cast::<pyo3::types::PyDict>() {
-            dict.clear();
-        }
-    }
-    containers.del_slice(0, containers.len())
 }
