@@ -602,26 +602,12 @@ class _Analyzer:
             if binding.write or uncertain:
                 self._reference(node, scope, read=uncertain, write=True, init=binding.write)
             return
-        tasks: list[_Task] = []
-        if kind in ("object_pattern", "array_pattern"):
-            tasks = [(_DECLARE, c, scope, binding, uncertain or c.is_error) for c in _named(node)]
-        elif kind == "pair_pattern":
-            key = node.child_by_field_name("key")
-            value = node.child_by_field_name("value")
-            if key is not None and key.type == "computed_property_name":
-                tasks.append((_VISIT, key, scope, None, uncertain))
-            if value is not None:
-                tasks.append((_DECLARE, value, scope, binding, uncertain))
-        elif kind in ("assignment_pattern", "object_assignment_pattern"):
-            left = node.child_by_field_name("left")
-            right = node.child_by_field_name("right")
-            if left is not None:
-                tasks.append((_DECLARE, left, scope, binding.with_write(), uncertain))
-            if right is not None:
-                tasks.append((_VISIT, right, scope, None, uncertain))
-        elif kind == "rest_pattern":
-            tasks = [(_DECLARE, c, scope, binding, uncertain) for c in _named(node)]
-        elif kind in ("required_parameter", "optional_parameter"):
+        tasks = self._pattern_tasks(node, kind, scope, _DECLARE, binding, uncertain)
+        if tasks is not None:
+            self._push(tasks)
+            return
+        tasks = []
+        if kind in ("required_parameter", "optional_parameter"):
             pattern = node.child_by_field_name("pattern")
             value = node.child_by_field_name("value")
             if pattern is not None and pattern.type != "this":
@@ -629,37 +615,54 @@ class _Analyzer:
                 tasks.append((_DECLARE, pattern, scope, inner, uncertain))
             if value is not None:
                 tasks.append((_VISIT, value, scope, None, uncertain))
-        elif kind in ("this", "comment") or kind in _INERT:
+        elif kind in _INERT:
             return
         else:
             tasks = [(_VISIT, node, scope, None, True)]
         self._push(tasks)
+
+    def _pattern_tasks(
+        self, node: Node, kind: str, scope: Scope, op: int, arg: object, uncertain: bool
+    ) -> list[_Task] | None:
+        """The parts of a destructuring pattern as tasks of ``op`` (_DECLARE with its
+        _Binding, or _ASSIGN with "also read" as ``arg``), a computed key and a
+        default visited; None when ``node`` is no pattern. A default's target is
+        declared as written."""
+        if kind in ("object_pattern", "array_pattern"):
+            return [(op, c, scope, arg, uncertain or c.is_error) for c in _named(node)]
+        if kind == "rest_pattern":
+            return [(op, c, scope, arg, uncertain) for c in _named(node)]
+        tasks: list[_Task] = []
+        if kind == "pair_pattern":
+            key = node.child_by_field_name("key")
+            value = node.child_by_field_name("value")
+            if key is not None and key.type == "computed_property_name":
+                tasks.append((_VISIT, key, scope, None, uncertain))
+            if value is not None:
+                tasks.append((op, value, scope, arg, uncertain))
+        elif kind in ("assignment_pattern", "object_assignment_pattern"):
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            if left is not None:
+                target = arg.with_write() if isinstance(arg, _Binding) else arg
+                tasks.append((op, left, scope, target, uncertain))
+            if right is not None:
+                tasks.append((_VISIT, right, scope, None, uncertain))
+        else:
+            return None
+        return tasks
 
     def _assign(self, node: Node, scope: Scope, also_read: bool, uncertain: bool) -> None:
         kind = node.type
         if kind in _BINDING_IDENTIFIERS:
             self._reference(node, scope, read=also_read or uncertain, write=True)
             return
-        tasks: list[_Task] = []
-        if kind in ("object_pattern", "array_pattern"):
-            tasks = [(_ASSIGN, c, scope, also_read, uncertain or c.is_error) for c in _named(node)]
-        elif kind == "pair_pattern":
-            key = node.child_by_field_name("key")
-            value = node.child_by_field_name("value")
-            if key is not None and key.type == "computed_property_name":
-                tasks.append((_VISIT, key, scope, None, uncertain))
-            if value is not None:
-                tasks.append((_ASSIGN, value, scope, also_read, uncertain))
-        elif kind in ("assignment_pattern", "object_assignment_pattern"):
-            left = node.child_by_field_name("left")
-            right = node.child_by_field_name("right")
-            if left is not None:
-                tasks.append((_ASSIGN, left, scope, also_read, uncertain))
-            if right is not None:
-                tasks.append((_VISIT, right, scope, None, uncertain))
-        elif kind == "rest_pattern":
-            tasks = [(_ASSIGN, c, scope, also_read, uncertain) for c in _named(node)]
-        elif kind == "parenthesized_expression":
+        tasks = self._pattern_tasks(node, kind, scope, _ASSIGN, also_read, uncertain)
+        if tasks is not None:
+            self._push(tasks)
+            return
+        tasks = []
+        if kind == "parenthesized_expression":
             inner = _named(node)
             if len(inner) == 1:
                 tasks = [(_ASSIGN, inner[0], scope, also_read, uncertain)]

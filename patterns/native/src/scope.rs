@@ -933,7 +933,6 @@ impl<'t> Walk<'t> {
     // -- binding patterns
 
     fn declare(&mut self, node: Node<'t>, scope: usize, binding: Binding<'t>, uncertain: bool) {
-        let kind = node.kind();
         if self.grammar.is_binding_identifier(node.kind_id()) {
             self.define(node, binding);
             if binding.write || uncertain {
@@ -941,49 +940,20 @@ impl<'t> Walk<'t> {
             }
             return;
         }
-        let declare = |node: Node<'t>, binding: Binding<'t>, uncertain: bool| Task {
-            op: Op::Declare(binding),
-            node,
-            scope,
-            uncertain,
-        };
+        if let Some(tasks) = self.pattern_tasks(node, scope, Op::Declare(binding), uncertain) {
+            self.push(tasks);
+            return;
+        }
         let mut tasks = Vec::new();
-        match kind {
-            "object_pattern" | "array_pattern" => {
-                for c in self.named(node) {
-                    tasks.push(declare(c, binding, uncertain || c.is_error()));
-                }
-            }
-            "pair_pattern" => {
-                if let Some(key) = self.grammar.field(node, F::Key) {
-                    if key.kind() == "computed_property_name" {
-                        tasks.push(visit(key, scope, uncertain));
-                    }
-                }
-                if let Some(value) = self.grammar.field(node, F::Value) {
-                    tasks.push(declare(value, binding, uncertain));
-                }
-            }
-            "assignment_pattern" | "object_assignment_pattern" => {
-                if let Some(left) = self.grammar.field(node, F::Left) {
-                    tasks.push(declare(left, binding.with_write(), uncertain));
-                }
-                if let Some(right) = self.grammar.field(node, F::Right) {
-                    tasks.push(visit(right, scope, uncertain));
-                }
-            }
-            "rest_pattern" => {
-                for c in self.named(node) {
-                    tasks.push(declare(c, binding, uncertain));
-                }
-            }
+        match node.kind() {
             "required_parameter" | "optional_parameter" => {
                 let pattern = self.grammar.field(node, F::Pattern);
                 let value = self.grammar.field(node, F::Value);
                 if let Some(pattern) = pattern {
                     if pattern.kind() != "this" {
                         let inner = if value.is_some() { binding.with_write() } else { binding };
-                        tasks.push(declare(pattern, inner, uncertain));
+                        let op = Op::Declare(inner);
+                        tasks.push(Task { op, node: pattern, scope, uncertain });
                     }
                 }
                 if let Some(value) = value {
@@ -996,23 +966,27 @@ impl<'t> Walk<'t> {
         self.push(tasks);
     }
 
-    fn assign(&mut self, node: Node<'t>, scope: usize, also_read: bool, uncertain: bool) {
-        let kind = node.kind();
-        if self.grammar.is_binding_identifier(node.kind_id()) {
-            self.reference(node, scope, also_read || uncertain, true, false);
-            return;
-        }
-        let assign = |node: Node<'t>, uncertain: bool| Task {
-            op: Op::Assign(also_read),
-            node,
-            scope,
-            uncertain,
-        };
+    /// `_pattern_tasks`: the parts of a destructuring pattern as tasks of `op`, a
+    /// computed key and a default visited; None when `node` is no pattern. A
+    /// default's target is declared as written.
+    fn pattern_tasks(
+        &mut self,
+        node: Node<'t>,
+        scope: usize,
+        op: Op<'t>,
+        uncertain: bool,
+    ) -> Option<Vec<Task<'t>>> {
+        let task = |node: Node<'t>, op: Op<'t>, uncertain: bool| Task { op, node, scope, uncertain };
         let mut tasks = Vec::new();
-        match kind {
+        match node.kind() {
             "object_pattern" | "array_pattern" => {
                 for c in self.named(node) {
-                    tasks.push(assign(c, uncertain || c.is_error()));
+                    tasks.push(task(c, op, uncertain || c.is_error()));
+                }
+            }
+            "rest_pattern" => {
+                for c in self.named(node) {
+                    tasks.push(task(c, op, uncertain));
                 }
             }
             "pair_pattern" => {
@@ -1022,22 +996,43 @@ impl<'t> Walk<'t> {
                     }
                 }
                 if let Some(value) = self.grammar.field(node, F::Value) {
-                    tasks.push(assign(value, uncertain));
+                    tasks.push(task(value, op, uncertain));
                 }
             }
             "assignment_pattern" | "object_assignment_pattern" => {
                 if let Some(left) = self.grammar.field(node, F::Left) {
-                    tasks.push(assign(left, uncertain));
+                    let target = match op {
+                        Op::Declare(binding) => Op::Declare(binding.with_write()),
+                        other => other,
+                    };
+                    tasks.push(task(left, target, uncertain));
                 }
                 if let Some(right) = self.grammar.field(node, F::Right) {
                     tasks.push(visit(right, scope, uncertain));
                 }
             }
-            "rest_pattern" => {
-                for c in self.named(node) {
-                    tasks.push(assign(c, uncertain));
-                }
-            }
+            _ => return None,
+        }
+        Some(tasks)
+    }
+
+    fn assign(&mut self, node: Node<'t>, scope: usize, also_read: bool, uncertain: bool) {
+        if self.grammar.is_binding_identifier(node.kind_id()) {
+            self.reference(node, scope, also_read || uncertain, true, false);
+            return;
+        }
+        if let Some(tasks) = self.pattern_tasks(node, scope, Op::Assign(also_read), uncertain) {
+            self.push(tasks);
+            return;
+        }
+        let assign = |node: Node<'t>, uncertain: bool| Task {
+            op: Op::Assign(also_read),
+            node,
+            scope,
+            uncertain,
+        };
+        let mut tasks = Vec::new();
+        match node.kind() {
             "parenthesized_expression" => {
                 let inner = self.named(node);
                 if inner.len() == 1 {
