@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from patterns import PatternMatcher
+from .recorded_rule_cases import assert_unchanged, case_id
 
 # (rules: a name or {name: options}, language, source type, code,
 # [(start, end, line, column, end line, end column, fix)], fixed text)
@@ -726,28 +726,6 @@ CASES: list[tuple[Any, ...]] = [
 ]
 
 
-def _case_id(case: tuple[Any, ...]) -> str:
-    rules = case[0] if isinstance(case[0], str) else next(iter(case[0]))
-    return f"{rules}-{case[1]}-{case[2]}"
-
-
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_findings_and_fixes_unchanged(case: tuple[Any, ...]) -> None:
-    rules, language, source_type, code, expected, fixed = case
-    selection = [rules] if isinstance(rules, str) else rules
-    matcher = PatternMatcher()
-    problems = matcher.analyze_code(code, language, rules=selection, source_type=source_type)
-    found = [
-        (
-            p.start,
-            p.end,
-            p.line,
-            p.column,
-            p.end_line,
-            p.end_column,
-            None if p.fix is None else (p.fix.start, p.fix.end, p.fix.text),
-        )
-        for p in problems
-    ]
-    assert found == expected
-    assert matcher.apply_fixes(code, language, rules=selection, source_type=source_type)[0] == fixed
+    assert_unchanged(case)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from patterns import PatternMatcher
+from .recorded_rule_cases import assert_unchanged, case_id
 
 # (rule, language, source type, code, [(start, end, line, column, end line,
 # end column, fix)], fixed text)
@@ -401,22 +401,6 @@ CASES: list[tuple[Any, ...]] = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case[0]}-{case[1]}-{case[2]}")
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_findings_and_fixes_unchanged(case: tuple[Any, ...]) -> None:
-    rule, language, source_type, code, expected, fixed = case
-    matcher = PatternMatcher()
-    problems = matcher.analyze_code(code, language, rules=[rule], source_type=source_type)
-    found = [
-        (
-            p.start,
-            p.end,
-            p.line,
-            p.column,
-            p.end_line,
-            p.end_column,
-            None if p.fix is None else (p.fix.start, p.fix.end, p.fix.text),
-        )
-        for p in problems
-    ]
-    assert found == expected
-    assert matcher.apply_fixes(code, language, rules=[rule], source_type=source_type)[0] == fixed
+    assert_unchanged(case)
