@@ -198,24 +198,20 @@ class ScopeManager:
         variables) so that reference counting frees it at once instead of the
         cyclic garbage collector, later. For its owner, once done with it: the
         analysis is empty afterwards."""
-        if self._owned is not None:
+        if self._owned is not None:  # the native walk listed those containers
             for container in self._owned:
                 container.clear()
             self._owned.clear()
-            self.scopes.clear()
-            self.references.clear()
-            self.declarations.clear()
-            self._by_node.clear()
-            return
-        for scope in self.scopes:
-            for variable in scope.variables.values():
-                variable.references.clear()
-            scope.variables.clear()
-            scope.children.clear()
-            scope.references.clear()
-            scope.through.clear()
-        for declaration in self.declarations:
-            declaration.variables.clear()
+        else:
+            for scope in self.scopes:
+                for variable in scope.variables.values():
+                    variable.references.clear()
+                scope.variables.clear()
+                scope.children.clear()
+                scope.references.clear()
+                scope.through.clear()
+            for declaration in self.declarations:
+                declaration.variables.clear()
         self.scopes.clear()
         self.references.clear()
         self.declarations.clear()
