@@ -221,16 +221,22 @@ class PatternMatcher:
     ) -> list[Problem]:
         shared: dict[str, object] = {}
         problems: list[Problem] = []
+        # One context for the whole pass, re-pointed at each rule in turn: every
+        # rule's problems are collected before the next rule runs.
+        ctx = RuleContext(
+            source,
+            rule_name="",
+            options=(),
+            reliability=0.0,
+            source_type=source_type,
+            ecma_version=ecma_version,
+            shared=shared,
+        )
+        reliabilities = self._reliabilities
         for rule, options in selected:
-            ctx = RuleContext(
-                source,
-                rule_name=rule.name,
-                options=options,
-                reliability=self._reliabilities[rule.name],
-                source_type=source_type,
-                ecma_version=ecma_version,
-                shared=shared,
-            )
+            ctx.rule_name = rule.name
+            ctx.options = options
+            ctx.reliability = reliabilities[rule.name]
             try:
                 problems.extend(rule.check(ctx))
             except RecursionError:

@@ -16,7 +16,7 @@ for ESLint; :func:`patterns.parsing.parse` gives the rule that reading (see
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
@@ -92,10 +92,10 @@ def _is_loop_head(node: Node, identifier: Node) -> bool:
     return left is not None and left.start_byte <= identifier.start_byte < left.end_byte
 
 
-def _destructuring_host(ref: Reference) -> _Host | None:
+def _destructuring_host(ref: Reference, up: Callable[[Node], Node | None] = _up) -> _Host | None:
     if not ref.is_write:
         return None
-    node = _up(ref.identifier)
+    node = up(ref.identifier)
     if node is None:
         return None
     if node.type == "variable_declarator" or _is_loop_head(node, ref.identifier):
@@ -106,8 +106,8 @@ def _destructuring_host(ref: Reference) -> _Host | None:
     return None
 
 
-def _can_become_declaration(identifier: Node) -> bool:
-    node = _up(identifier)
+def _can_become_declaration(identifier: Node, up: Callable[[Node], Node | None] = _up) -> bool:
+    node = up(identifier)
     if node is None:
         return False
     if node.type == "variable_declarator" or _is_loop_head(node, identifier):
@@ -247,6 +247,17 @@ class _Check:
         self.report_count = 0
         self.checked_id: int | None = None
         self.checked_name: str | _Undefined = ""
+        # `_up` of each write's identifier: asked two or three times per write, and
+        # each `Node.parent` is a search down from the root.
+        self._above: dict[int, Node | None] = {}
+
+    def up(self, identifier: Node) -> Node | None:
+        key = identifier.id
+        try:
+            return self._above[key]
+        except KeyError:
+            above = self._above[key] = _up(identifier)
+            return above
 
     def text(self, node: Node) -> str:
         return self.ctx.source.node_text(node)
@@ -278,7 +289,7 @@ class _Check:
                 previous = identifier_id
                 if not ref.is_write:
                     continue  # a read has no host (and is most references)
-                host = _destructuring_host(ref)
+                host = _destructuring_host(ref, self.up)
                 if host is not None:
                     groups.setdefault(host.key, []).append(identifier)
         for nodes in groups.values():
@@ -300,7 +311,7 @@ class _Check:
             if ref.is_write:
                 if writer is not None and writer.identifier.id != ref.identifier.id:
                     return None
-                host = _destructuring_host(ref)
+                host = _destructuring_host(ref, self.up)
                 if host is not None and host.left is not None:
                     left = host.left
                     if left.type in ("object_pattern", "array_pattern"):
@@ -317,7 +328,7 @@ class _Check:
         if (
             writer is None
             or writer.scope is not variable.scope
-            or not _can_become_declaration(writer.identifier)
+            or not _can_become_declaration(writer.identifier, self.up)
         ):
             return None
         if read_before_init:
