@@ -28,12 +28,12 @@ fn build_scopes<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let layout = pyts::Layout::check(tree, root)?;
     let classes = scope::Classes {
-        scope: classes.get_item(0)?,
-        variable: classes.get_item(1)?,
-        definition: classes.get_item(2)?,
-        reference: classes.get_item(3)?,
-        declaration: classes.get_item(4)?,
-        declarator: classes.get_item(5)?,
+        scope: scope::ModelClass::new(classes.get_item(0)?)?,
+        variable: scope::ModelClass::new(classes.get_item(1)?)?,
+        definition: scope::ModelClass::new(classes.get_item(2)?)?,
+        reference: scope::ModelClass::new(classes.get_item(3)?)?,
+        declaration: scope::ModelClass::new(classes.get_item(4)?)?,
+        declarator: scope::ModelClass::new(classes.get_item(5)?)?,
     };
     scope::build(&layout, data.as_bytes(), source_type, &classes, codes)
 }

@@ -9,8 +9,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use foldhash::fast::FixedState;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
+use pyo3::BoundObject;
 use tree_sitter::{Language, Node, TreeCursor};
 
 use crate::pyts::{decode, Layout};
@@ -202,13 +205,17 @@ fn grammar_for(language: &Language, codes: &Bound<'_, PyAny>) -> PyResult<Arc<Gr
 
 // -- the records the walk builds ----------------------------------------------------------
 
+/// The maps of one analysis key on names and node ids of one tree: a fast
+/// unkeyed hash does (SipHash's resistance to chosen keys buys nothing here).
+type FastMap<K, V> = HashMap<K, V, FixedState>;
+
 struct ScopeRec<'t> {
     kind: &'static str,
     node: Node<'t>,
     parent: Option<usize>,
     children: Vec<usize>,
     variables: Vec<usize>, // in insertion order
-    by_name: HashMap<&'t [u8], usize>,
+    by_name: FastMap<&'t [u8], usize>,
     references: Vec<usize>,
     through: Vec<usize>,
 }
@@ -355,7 +362,7 @@ impl<'t> Walk<'t> {
             parent,
             children: Vec::new(),
             variables: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: FastMap::default(),
             references: Vec::new(),
             through: Vec::new(),
         });
@@ -1057,12 +1064,102 @@ impl<'t> Walk<'t> {
 
 /// The model classes of `patterns/_scope_model.py`, in the order the caller passes them.
 pub struct Classes<'py> {
-    pub scope: Bound<'py, PyAny>,
-    pub variable: Bound<'py, PyAny>,
-    pub definition: Bound<'py, PyAny>,
-    pub reference: Bound<'py, PyAny>,
-    pub declaration: Bound<'py, PyAny>,
-    pub declarator: Bound<'py, PyAny>,
+    pub scope: ModelClass<'py>,
+    pub variable: ModelClass<'py>,
+    pub definition: ModelClass<'py>,
+    pub reference: ModelClass<'py>,
+    pub declaration: ModelClass<'py>,
+    pub declarator: ModelClass<'py>,
+}
+
+/// A model class: a `slots=True` dataclass whose generated `__init__` only stores
+/// its arguments in its slots. Its instances are made by filling those slots
+/// directly: running that `__init__` (a Python frame per object) costs more than
+/// the rest of making the object.
+pub struct ModelClass<'py> {
+    class: Bound<'py, PyAny>,
+    offsets: Arc<[usize]>, // of the slots of the `__init__` parameters, in order
+}
+
+/// A class and the offsets of its slots, as [`slot_offsets`] finds them.
+type ClassOffsets = (Py<PyAny>, Arc<[usize]>);
+
+impl<'py> ModelClass<'py> {
+    pub fn new(class: Bound<'py, PyAny>) -> PyResult<Self> {
+        // Found once per class: the cache holds the classes, so addresses stay theirs.
+        static OFFSETS: Mutex<Vec<ClassOffsets>> = Mutex::new(Vec::new());
+        let known = |class: &Bound<'py, PyAny>, all: &[ClassOffsets]| {
+            all.iter().find(|(c, _)| c.as_ptr() == class.as_ptr()).map(|(_, o)| o.clone())
+        };
+        if let Some(offsets) = known(&class, &OFFSETS.lock().unwrap()) {
+            return Ok(ModelClass { class, offsets });
+        }
+        let offsets: Arc<[usize]> = slot_offsets(&class)?.into();
+        let mut all = OFFSETS.lock().unwrap();
+        if known(&class, &all).is_none() {
+            all.push((class.clone().unbind(), offsets.clone()));
+        }
+        Ok(ModelClass { class, offsets })
+    }
+
+    /// `class(*args)`, without running `__init__`.
+    fn make<A: IntoPyObject<'py, Target = PyTuple>>(&self, args: A) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.class.py();
+        let args = args.into_pyobject(py).map_err(Into::into)?.into_bound();
+        if args.len() != self.offsets.len() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "{} takes {} fields, not {}",
+                self.class,
+                self.offsets.len(),
+                args.len()
+            )));
+        }
+        unsafe {
+            let tp = self.class.as_ptr() as *mut ffi::PyTypeObject;
+            let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
+            let made = Bound::from_owned_ptr_or_err(py, alloc(tp, 0))?;
+            for (&offset, value) in self.offsets.iter().zip(args.iter()) {
+                let slot = (made.as_ptr() as *mut u8).add(offset) as *mut *mut ffi::PyObject;
+                *slot = value.into_ptr(); // the slot was empty (NULL): nothing to release
+            }
+            Ok(made)
+        }
+    }
+}
+
+/// The offsets of the slots `class.__init__` fills, in parameter order; an error
+/// unless `class` is a dataclass whose `__init__` does nothing else.
+fn slot_offsets(class: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
+    let py = class.py();
+    let refuse = |why: &str| {
+        Err(pyo3::exceptions::PyTypeError::new_err(format!("{class} cannot be made natively: {why}")))
+    };
+    if class.hasattr(pyo3::intern!(py, "__post_init__"))? {
+        return refuse("it has a __post_init__");
+    }
+    // A dataclass's positional __init__ parameters, in order.
+    let fields: Vec<Bound<'_, PyString>> =
+        class.getattr(pyo3::intern!(py, "__match_args__"))?.extract()?;
+    let mut offsets = Vec::with_capacity(fields.len());
+    for name in fields {
+        let descriptor = class.getattr(&name)?;
+        unsafe {
+            if ffi::Py_TYPE(descriptor.as_ptr()) != std::ptr::addr_of_mut!(ffi::PyMemberDescr_Type) {
+                return refuse(&format!("{name} is not a slot"));
+            }
+            let descriptor = descriptor.as_ptr() as *mut ffi::PyMemberDescrObject;
+            let member = (*descriptor).d_member as *const ffi::PyMemberDef;
+            let writable = (*member).flags & ffi::Py_READONLY == 0;
+            if (*descriptor).d_common.d_type != class.as_ptr() as *mut ffi::PyTypeObject
+                || (*member).type_code != ffi::Py_T_OBJECT_EX
+                || !writable
+            {
+                return refuse(&format!("{name} is not a writable object slot of its own"));
+            }
+            offsets.push((*member).offset as usize);
+        }
+    }
+    Ok(offsets)
 }
 
 /// Analyse `tree` (built from `data`); returns
@@ -1104,24 +1201,32 @@ pub fn build<'py>(
     Materializer::new(layout, classes).finish(walk, global, program)
 }
 
-/// Turns the walk's records into the Python model, sharing one `str` per name.
-struct Materializer<'a, 'py> {
+/// Turns the walk's records into the Python model, sharing one `str` per name
+/// and one interned `str` per kind.
+struct Materializer<'a, 't, 'py> {
     layout: &'a Layout<'py>,
     classes: &'a Classes<'py>,
-    names: HashMap<Vec<u8>, Bound<'py, PyString>>,
+    names: FastMap<&'t [u8], Bound<'py, PyString>>,
+    kinds: FastMap<&'static str, Bound<'py, PyString>>,
 }
 
-impl<'a, 'py> Materializer<'a, 'py> {
+impl<'a, 't, 'py> Materializer<'a, 't, 'py> {
     fn new(layout: &'a Layout<'py>, classes: &'a Classes<'py>) -> Self {
-        Materializer { layout, classes, names: HashMap::new() }
+        Materializer { layout, classes, names: FastMap::default(), kinds: FastMap::default() }
     }
 
-    fn name(&mut self, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    /// The interned `kind` (interning anew looks it up in Python's table each time).
+    fn kind(&mut self, kind: &'static str) -> Bound<'py, PyString> {
+        let py = self.layout.py();
+        self.kinds.entry(kind).or_insert_with(|| PyString::intern(py, kind)).clone()
+    }
+
+    fn name(&mut self, bytes: &'t [u8]) -> PyResult<Bound<'py, PyString>> {
         if let Some(found) = self.names.get(bytes) {
             return Ok(found.clone());
         }
         let made = decode(self.layout.py(), bytes)?;
-        self.names.insert(bytes.to_vec(), made.clone());
+        self.names.insert(bytes, made.clone());
         Ok(made)
     }
 
@@ -1136,14 +1241,14 @@ impl<'a, 'py> Materializer<'a, 'py> {
         }
     }
 
-    fn finish(mut self, walk: Walk<'_>, global: usize, program: usize) -> PyResult<Bound<'py, PyTuple>> {
+    fn finish(mut self, walk: Walk<'t>, global: usize, program: usize) -> PyResult<Bound<'py, PyTuple>> {
         let py = self.layout.py();
         let none = py.None().into_bound(py);
         // Every list and dict that links the model into cycles, for ScopeManager.release.
         let owned = PyList::empty(py);
         // One Python node per tree node that several records share (a scope's node is
         // often a definition's node too); equal nodes compare equal either way.
-        let mut scope_nodes: HashMap<usize, Bound<'py, PyAny>> = HashMap::new();
+        let mut scope_nodes: FastMap<usize, Bound<'py, PyAny>> = FastMap::default();
 
         // Scopes, with empty containers filled below.
         let mut scopes = Vec::with_capacity(walk.scopes.len());
@@ -1165,8 +1270,8 @@ impl<'a, 'py> Materializer<'a, 'py> {
             let variables = PyDict::new(py);
             let references = PyList::empty(py);
             let through = PyList::empty(py);
-            let scope = self.classes.scope.call1((
-                PyString::intern(py, record.kind),
+            let scope = self.classes.scope.make((
+                self.kind(record.kind),
                 node,
                 parent,
                 children.clone(),
@@ -1188,7 +1293,7 @@ impl<'a, 'py> Materializer<'a, 'py> {
         for record in &walk.declarations {
             let declarators = PyList::empty(py);
             for d in &record.declarators {
-                declarators.append(self.classes.declarator.call1((
+                declarators.append(self.classes.declarator.make((
                     self.optional_node(d.node)?,
                     self.node(d.id)?,
                     self.optional_node(d.init)?,
@@ -1196,11 +1301,11 @@ impl<'a, 'py> Materializer<'a, 'py> {
             }
             let variables = PyList::empty(py);
             let loop_kind = match record.loop_kind {
-                Some(kind) => PyString::intern(py, kind).into_any(),
+                Some(kind) => self.kind(kind).into_any(),
                 None => none.clone(),
             };
             let kind = self.name(record.kind)?;
-            let declaration = self.classes.declaration.call1((
+            let declaration = self.classes.declaration.make((
                 self.node(record.node)?,
                 kind,
                 self.optional_node(record.keyword)?,
@@ -1226,15 +1331,15 @@ impl<'a, 'py> Materializer<'a, 'py> {
                     Some(decl) => declarations[decl].clone(),
                     None => none.clone(),
                 };
-                definitions.append(self.classes.definition.call1((
-                    PyString::intern(py, d.kind),
+                definitions.append(self.classes.definition.make((
+                    self.kind(d.kind),
                     self.node(d.name)?,
                     self.node(d.node)?,
                     declaration,
                 ))?)?;
             }
             let references = PyList::empty(py);
-            let variable = self.classes.variable.call1((
+            let variable = self.classes.variable.make((
                 self.name(record.name)?,
                 scopes[record.scope].clone(),
                 definitions,
@@ -1253,7 +1358,7 @@ impl<'a, 'py> Materializer<'a, 'py> {
                 Some(variable) => variables[variable].clone(),
                 None => none.clone(),
             };
-            let reference = self.classes.reference.call1((
+            let reference = self.classes.reference.make((
                 self.node(record.identifier)?,
                 self.name(record.name)?,
                 scopes[record.scope].clone(),
