@@ -38,6 +38,7 @@ from ._scope_model import (
 )
 
 if TYPE_CHECKING:
+    from ._node_index import Shape
     from .parsing import ParsedSource
 
 __all__ = [
@@ -143,7 +144,7 @@ def _load() -> ModuleType | None:
 
 def _self_check(module: ModuleType) -> str:
     """'' when the module's walks give exactly the Python ones on the samples."""
-    from ._node_index import INDEXED_KINDS, captured_by_query
+    from ._node_index import INDEXED_KINDS, SHAPES
     from ._scope_walk import build_scopes
     from .parsing import parse
 
@@ -154,11 +155,27 @@ def _self_check(module: ModuleType) -> str:
             if ours != describe_scopes(build_scopes(source, source_type)):
                 return f"scopes of the {language} sample ({source_type})"
         kinds = sorted(INDEXED_KINDS)
-        by_query = captured_by_query(source.tree, language, kinds)
-        by_walk = _index_with(module, source.tree, kinds)
-        if _ranges(by_walk) != _ranges(by_query):
+        by_walk = _index_with(module, source.tree, kinds, SHAPES)
+        if _ranges(by_walk) != _ranges(_python_index(source.tree, language, kinds, SHAPES)):
             return f"node index of the {language} sample"
     return ""
+
+
+def _python_index(
+    tree: Tree, language_name: str, kinds: Sequence[str], shapes: Sequence[Shape]
+) -> dict[str, list[Node]]:
+    """What the native index walk must give (in any order), by one query and the
+    shapes' own tests."""
+    from ._node_index import captured_by_query
+
+    wanted = sorted({*kinds, *(shape.kind for shape in shapes)})
+    captured = captured_by_query(tree, language_name, wanted)
+    found = {kind: nodes for kind, nodes in captured.items() if kind in kinds}
+    for shape in shapes:
+        shaped = [node for node in captured.get(shape.kind, []) if shape.matches(node)]
+        if shaped:
+            found[shape.name] = shaped
+    return found
 
 
 def _ranges(found: dict[str, list[Node]]) -> dict[str, list[tuple[int, int, int]]]:
@@ -184,18 +201,37 @@ def _scopes_with(module: Any, source: ParsedSource, source_type: SourceType) -> 
     return ScopeManager(global_scope, program, scopes, references, declarations, by_node, owned)
 
 
-_KIND_IDS: dict[tuple[Language, tuple[str, ...]], list[tuple[int, str]]] = {}
+_IndexIds = tuple[list[tuple[int, str]], list[tuple[str, int, list[int], list[int]]]]
+_INDEX_IDS: dict[tuple[Language, tuple[str, ...], tuple[Shape, ...]], _IndexIds] = {}
 
 
-def _index_with(module: Any, tree: Tree, kinds: Sequence[str]) -> dict[str, list[Node]]:
+def _index_ids(language: Language, kinds: Sequence[str], shapes: Sequence[Shape]) -> _IndexIds:
+    """What the native index walk takes: ``(kind id, kind)`` for the named kinds the
+    grammar has, and ``(name, kind id, field ids, child kind ids)`` for the shapes
+    that can occur in it (parenthesized expressions among the child kinds)."""
+
+    def kind_id(kind: str) -> int:
+        return language.id_for_node_kind(kind, True) or 0
+
+    kind_ids = [(found, kind) for kind in kinds if (found := kind_id(kind))]
+    shape_ids = []
+    for shape in shapes:
+        fields = [f for field in shape.fields if (f := language.field_id_for_name(field))]
+        children = [k for kind in sorted(shape.child_kinds) if (k := kind_id(kind))]
+        if kind_id(shape.kind) and fields and children:
+            shape_ids.append((shape.name, kind_id(shape.kind), fields, children))
+    return kind_ids, shape_ids
+
+
+def _index_with(
+    module: Any, tree: Tree, kinds: Sequence[str], shapes: Sequence[Shape] = ()
+) -> dict[str, list[Node]]:
     language = tree.language
-    key = (language, tuple(kinds))
-    ids = _KIND_IDS.get(key)
-    if ids is None:  # (kind id, kind) for the named kinds the grammar has
-        ids = _KIND_IDS[key] = [
-            (kind_id, kind) for kind in kinds if (kind_id := language.id_for_node_kind(kind, True))
-        ]
-    found: dict[str, list[Node]] = module.index_nodes(tree, tree.root_node, ids)
+    key = (language, tuple(kinds), tuple(shapes))
+    ids = _INDEX_IDS.get(key)
+    if ids is None:
+        ids = _INDEX_IDS[key] = _index_ids(language, kinds, shapes)
+    found: dict[str, list[Node]] = module.index_nodes(tree, tree.root_node, *ids)
     return found
 
 
@@ -207,13 +243,15 @@ def native_scopes(source: ParsedSource, source_type: SourceType) -> ScopeManager
     return _scopes_with(module, source, source_type)
 
 
-def native_index(tree: Tree, kinds: Sequence[str]) -> dict[str, list[Node]] | None:
-    """``{kind: nodes in document order}`` for the named kinds present, by the
-    native walk, or None when it is not in use."""
+def native_index(
+    tree: Tree, kinds: Sequence[str], shapes: Sequence[Shape] = ()
+) -> dict[str, list[Node]] | None:
+    """``{kind or shape name: nodes in document order}`` for the named kinds and
+    the shapes present, by the native walk, or None when it is not in use."""
     module = native()
     if module is None:
         return None
-    return _index_with(module, tree, kinds)
+    return _index_with(module, tree, kinds, shapes)
 
 
 WideRuns = tuple[list[int], list[int], list[int], list[int], list[int], list[bool]]

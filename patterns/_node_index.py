@@ -6,12 +6,18 @@ in Python costs far more. :class:`NodeIndex` runs a single query that captures
 every kind in :data:`INDEXED_KINDS` under a capture of its own name, once per
 tree, and hands out document-ordered lists from it. A kind outside that set
 still works, through a query of its own.
+
+The same walk collects the nodes of some :class:`Shape` s: a kind whose child in
+a given field is of given kinds (an assignment whose right side is a binary
+expression...). A rule that would read every node of a common kind only to skip
+most of them at once asks for its shape instead, and never touches the rest.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 from typing import Final
@@ -61,6 +67,61 @@ rule asks for costs a node object per occurrence for nothing: member_expression,
 the most common, is deliberately left out.)"""
 
 _SORTED_KINDS: Final = tuple(sorted(INDEXED_KINDS))
+
+_PARENTHESIZED: Final = "parenthesized_expression"
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """The named nodes of ``kind`` with a child, in one of ``fields``, whose kind is
+    one of ``kinds`` or a parenthesized expression (whatever that holds: rules see
+    through parentheses each in their own way, so a shape keeps those nodes for the
+    rule to decide).
+
+    A shape is a filter a rule would apply first anyway: the rule gets the same
+    problems from the shape's nodes as from every node of the kind. The index
+    collects the shapes in :data:`SHAPES` in its one walk; another shape still
+    works, filtered from the kind's nodes.
+    """
+
+    kind: str
+    fields: tuple[str, ...]
+    kinds: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        """The shape's key among the index's lists (no kind name has a ``/``)."""
+        return f"{self.kind}/{'|'.join(self.fields)}:{'|'.join(sorted(self.kinds))}"
+
+    @property
+    def child_kinds(self) -> frozenset[str]:
+        """The kinds a child in one of the fields may have: ``kinds``, and parentheses."""
+        return self.kinds | {_PARENTHESIZED}
+
+    def matches(self, node: Node) -> bool:
+        """Whether ``node`` (of the shape's kind) has the shape."""
+        for field in self.fields:
+            child = node.child_by_field_name(field)
+            if child is not None:
+                kind = child.type
+                if kind in self.kinds or kind == _PARENTHESIZED:
+                    return True
+        return False
+
+
+ASSIGNED_BINARY: Final = Shape(
+    "assignment_expression", ("right",), frozenset({"binary_expression"})
+)
+"""``a = b + c``: operator-assignment and logical-assignment-operators."""
+NEGATED_UNARY: Final = Shape("unary_expression", ("argument",), frozenset({"unary_expression"}))
+"""``!!a`` (and ``-!a``, ``!typeof a``...): no-extra-boolean-cast."""
+BOOLEAN_BRANCH: Final = Shape(
+    "ternary_expression", ("consequence", "alternative"), frozenset({"true", "false"})
+)
+"""``a ? true : b``: no-unneeded-ternary."""
+
+SHAPES: Final = (ASSIGNED_BINARY, NEGATED_UNARY, BOOLEAN_BRANCH)
+"""The shapes the index walk collects (the rules' own)."""
 
 _QUERIES: dict[tuple[str, str], Query | None] = {}
 _QUERIES_LOCK = threading.Lock()
@@ -123,7 +184,7 @@ class NodeIndex:
         # The native walk when built (already in document order), else one query.
         # Sorted into document order (in _by_kind) on first use: some kinds are
         # never asked for.
-        captured = native_index(tree, _SORTED_KINDS)
+        captured = native_index(tree, _SORTED_KINDS, SHAPES)
         self._in_order = captured is not None  # the native lists need no sorting
         if captured is None:
             captured = captured_by_query(tree, language_name, _SORTED_KINDS)
@@ -152,6 +213,18 @@ class NodeIndex:
                 _sort_in_document_order(found)
             self._by_kind[kind] = found
         return found
+
+    def shaped(self, shape: Shape) -> list[Node]:
+        """The nodes of ``shape``, in document order (a new list)."""
+        name = shape.name
+        found = self._by_kind.get(name)
+        if found is None:
+            if self._in_order and shape in SHAPES:  # the native walk collected it
+                found = self._captured.get(name, [])
+            else:
+                found = [node for node in self._of_kind(shape.kind) if shape.matches(node)]
+            self._by_kind[name] = found
+        return list(found)
 
     def nodes_of(self, kinds: tuple[str, ...]) -> list[Node]:
         """The nodes of ``kinds`` in document order, outer before inner (a new list)."""

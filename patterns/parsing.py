@@ -22,7 +22,7 @@ import tree_sitter_typescript
 
 from ._let_repair import repair_let_gaps
 from ._native_core import WideRuns, native_wide_runs
-from ._node_index import NodeIndex
+from ._node_index import NodeIndex, Shape
 from .exceptions import ParseFailure, ParseTimeout, UnsupportedLanguage
 
 __all__ = [
@@ -185,6 +185,12 @@ class ParsedSource:
         """
         index = self.fact(_NODE_INDEX, _build_index)
         return index.nodes_of(kinds)
+
+    def nodes_shaped(self, shape: Shape) -> list[tree_sitter.Node]:
+        """Every node of ``shape`` (see :class:`patterns._node_index.Shape`), in
+        document order; a new list each call."""
+        index = self.fact(_NODE_INDEX, _build_index)
+        return index.shaped(shape)
 
     def node_text(self, node: tree_sitter.Node) -> str:
         """The source text of a node."""

@@ -32,11 +32,12 @@ change the shape of the code more than a reviewer may expect.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Final, NamedTuple
 
 from tree_sitter import Node
 
+from .._node_index import ASSIGNED_BINARY
 from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
@@ -142,11 +143,13 @@ class _Check:
         source = self.ctx.source
         for kind, handler in handlers.items():
             # `logical` only takes a ||, && or ?? expression: skip the others unread.
-            nodes = (
-                binary_expressions(source, _LOGICAL)
-                if kind == "binary_expression"
-                else source.nodes_of(kind)
-            )
+            # `assignment` only takes `a = <binary expression>`: skip the others unread.
+            if kind == "binary_expression":
+                nodes: Sequence[Node] = binary_expressions(source, _LOGICAL)
+            elif kind == "assignment_expression":
+                nodes = source.nodes_shaped(ASSIGNED_BINARY)
+            else:
+                nodes = source.nodes_of(kind)
             # `a || (a = b)` holds the `=` of its assignment (in a node without
             # errors every token is written out): skip the others unread.
             needs_equals = kind == "binary_expression"

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import NEGATED_UNARY
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
@@ -180,9 +181,10 @@ class _Check:
         """
         data = self.data
         source = self.ctx.source
+        # Only a `!` over another `!` (maybe parenthesised) can be reported.
         found: list[tuple[int, bool, Node]] = [
             (start, False, node)
-            for node in source.nodes_of("unary_expression")
+            for node in source.nodes_shaped(NEGATED_UNARY)
             if data.startswith(b"!", start := node.start_byte)
         ]
         if "call_expression" in kinds:

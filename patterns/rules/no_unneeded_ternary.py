@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import BOOLEAN_BRANCH
 from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
@@ -102,7 +103,14 @@ class NoUnneededTernary(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         source = ctx.source
         default_assignment = bool(ctx.options[0]["defaultAssignment"])
-        for node in ctx.source.nodes_of("ternary_expression"):
+        # Allowing `a ? a : b`, only a ternary with true or false in both branches
+        # is reported: skip those with neither unread.
+        nodes = (
+            source.nodes_shaped(BOOLEAN_BRANCH)
+            if default_assignment
+            else source.nodes_of("ternary_expression")
+        )
+        for node in nodes:
             if node.has_error or misparsed_non_null(ctx.source, node):
                 continue
             test = node.child_by_field_name("condition")

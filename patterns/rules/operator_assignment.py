@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import ASSIGNED_BINARY
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
@@ -87,8 +88,13 @@ class OperatorAssignment(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         never = ctx.options[0] == "never"
-        wanted = "augmented_assignment_expression" if never else "assignment_expression"
-        for node in ctx.source.nodes_of(wanted):
+        # "always" reads `x = x + y` only: an assignment of a binary expression.
+        nodes = (
+            ctx.source.nodes_of("augmented_assignment_expression")
+            if never
+            else ctx.source.nodes_shaped(ASSIGNED_BINARY)
+        )
+        for node in nodes:
             if node.has_error or misparsed_non_null(ctx.source, node):
                 continue
             problem = self._prohibit(ctx, node) if never else self._verify(ctx, node)

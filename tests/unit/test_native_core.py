@@ -21,13 +21,14 @@ from patterns import parse
 from patterns._native_core import (
     _SAMPLES,
     _index_with,
+    _python_index,
     _ranges,
     _scopes_with,
     _self_check,
     describe_scopes,
     native,
 )
-from patterns._node_index import INDEXED_KINDS, captured_by_query
+from patterns._node_index import INDEXED_KINDS, SHAPES
 from patterns._scope_walk import build_scopes
 from patterns.conformance import cases_dir, implemented_rules, load_cases
 from patterns.parsing import ParsedSource
@@ -43,8 +44,9 @@ def assert_same(source: ParsedSource) -> None:
     for source_type in SOURCE_TYPES:
         ours = describe_scopes(_scopes_with(MODULE, source, source_type))
         assert ours == describe_scopes(build_scopes(source, source_type)), source_type
-    by_walk = _index_with(MODULE, source.tree, KINDS)
-    assert _ranges(by_walk) == _ranges(captured_by_query(source.tree, source.language, KINDS))
+    by_walk = _index_with(MODULE, source.tree, KINDS, SHAPES)
+    expected = _python_index(source.tree, source.language, KINDS, SHAPES)
+    assert _ranges(by_walk) == _ranges(expected)
     for nodes in by_walk.values():  # already in document order, outer first
         keys = [(n.start_byte, -n.end_byte) for n in nodes]
         assert keys == sorted(keys)
@@ -135,6 +137,11 @@ _PIECES = st.sampled_from(
         "`${a}`;",
         "a?.b.c;",
         "<A b={c} />;",
+        "a = b + c;",
+        "a = (b || c);",
+        "!!a;",
+        "a ? true : b;",
+        "a ? (b) : false;",
     ]
 )
 
@@ -153,10 +160,10 @@ def test_the_layout_check_refuses_other_objects() -> None:
     with pytest.raises(TypeError):
         MODULE.build_scopes(source.root, source.root, source.data, "module", ())
     with pytest.raises(TypeError):
-        MODULE.index_nodes(source.tree, source.tree, [])
+        MODULE.index_nodes(source.tree, source.tree, [], [])
     other = parse("let b = 2;", "javascript")
     with pytest.raises(TypeError, match="does not belong"):
-        MODULE.index_nodes(source.tree, other.root, [])
+        MODULE.index_nodes(source.tree, other.root, [], [])
 
 
 @needs_native

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tree_sitter import Node
 
 from patterns import parse
-from patterns._node_index import INDEXED_KINDS
+from patterns._node_index import INDEXED_KINDS, SHAPES, Shape
 from patterns.parsing import ParsedSource
 
 SOURCE = """\
@@ -51,6 +51,45 @@ def test_each_indexed_kind_matches_a_full_walk(language: str) -> None:
     for kind in sorted(INDEXED_KINDS):
         expected = [(n.id, n.start_byte) for n in walked if n.type == kind]
         assert [(n.id, n.start_byte) for n in source.nodes_of(kind)] == expected, kind
+
+
+SHAPED = """\
+a = b + c; a = (b || c); a = b; a = -b; a = (b); a += b + c;
+!!a; !(!a); -!a; !a; typeof !a;
+x ? true : y; x ? y : false; x ? (true) : y; x ? y : z; x ? (y) : z;
+f(a = b * (c = d + e));
+"""
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_each_shape_holds_the_nodes_of_its_kind_that_have_it(language: str) -> None:
+    source = parse(SHAPED, language)
+    walked = [n for n in _walk(source.root) if n.is_named]
+    for shape in SHAPES:
+        expected = []
+        for node in walked:
+            if node.type != shape.kind:
+                continue
+            children = [node.child_by_field_name(field) for field in shape.fields]
+            if any(c is not None and c.type in shape.child_kinds for c in children):
+                expected.append((node.id, node.start_byte))
+        assert expected, shape.name  # the snippet has some of each
+        assert [(n.id, n.start_byte) for n in source.nodes_shaped(shape)] == expected, shape.name
+
+
+def test_shapes_match_a_parenthesized_child_whatever_it_holds() -> None:
+    source = parse("a = (b); a = (b + c); a = b;")
+    (shape,) = [s for s in SHAPES if s.kind == "assignment_expression"]
+    assert [source.node_text(n) for n in source.nodes_shaped(shape)] == ["a = (b)", "a = (b + c)"]
+
+
+def test_a_shape_outside_the_index_is_still_found() -> None:
+    shape = Shape("call_expression", ("arguments",), frozenset({"arguments"}))
+    assert shape not in SHAPES
+    source = parse("f(1); g.h(2); new K(3);")
+    assert [source.node_text(n) for n in source.nodes_shaped(shape)] == ["f(1)", "g.h(2)"]
+    missing = Shape("call_expression", ("no_such_field",), frozenset({"arguments"}))
+    assert source.nodes_shaped(missing) == []
 
 
 def test_several_kinds_merge_in_document_order_outer_first() -> None:

@@ -1,34 +1,74 @@
-//! The node index walk: every named node of some kinds, per kind, in document order.
+//! The node index walk: every named node of some kinds, per kind, in document order;
+//! and, in the same walk, the nodes of some *shapes* (see `patterns/_node_index.py`).
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::pyts::Layout;
 
+/// Named nodes of kind `kind` with a child in one of `fields` whose kind is one of
+/// `kinds` (ids as in [`collect`]; the Python side puts `parenthesized_expression`
+/// among them, so that a parenthesized child always matches).
+pub struct Shape<'py> {
+    pub kind: u16,
+    pub fields: Vec<u16>,
+    pub kinds: Vec<u16>,
+    pub name: Bound<'py, PyString>,
+}
+
+impl Shape<'_> {
+    fn matches(&self, node: tree_sitter::Node<'_>) -> bool {
+        self.fields.iter().any(|&field| {
+            node.child_by_field_id(field).is_some_and(|child| self.kinds.contains(&child.kind_id()))
+        })
+    }
+}
+
 /// One preorder walk of the tree; `kinds` maps kind ids (the grammar's public
 /// symbols, as `Language.id_for_node_kind(kind, True)` gives them) to kind names.
-/// Returns ``{kind name: [nodes]}`` for the kinds present, each list in
-/// document order with outer nodes before inner ones (what a query's captures
-/// give once sorted).
+/// Returns ``{kind name: [nodes]}`` for the kinds present and ``{shape name:
+/// [nodes]}`` for the shapes found, each list in document order with outer nodes
+/// before inner ones (what a query's captures give once sorted).
 pub fn collect<'py>(
     layout: &Layout<'py>,
     kinds: &[(u16, Bound<'py, PyString>)],
+    shapes: &[Shape<'py>],
 ) -> PyResult<Bound<'py, PyDict>> {
     let py = layout.py();
-    let largest = kinds.iter().map(|(id, _)| *id as usize).max().unwrap_or(0);
+    let largest = kinds
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(shapes.iter().map(|shape| shape.kind))
+        .max()
+        .unwrap_or(0) as usize;
+    // Per kind id: its slot in `lists` (or usize::MAX), and whether a shape starts there.
     let mut slot_of = vec![usize::MAX; largest + 1];
     for (slot, (id, _)) in kinds.iter().enumerate() {
         slot_of[*id as usize] = slot;
     }
+    let mut shaped_kind = vec![false; largest + 1];
+    for shape in shapes {
+        shaped_kind[shape.kind as usize] = true;
+    }
     let mut lists: Vec<Option<Bound<'py, PyList>>> = vec![None; kinds.len()];
+    let mut shape_lists: Vec<Option<Bound<'py, PyList>>> = vec![None; shapes.len()];
     let root = layout.root();
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
         let id = node.kind_id() as usize;
-        if id < slot_of.len() && slot_of[id] != usize::MAX && node.is_named() {
-            let list = lists[slot_of[id]].get_or_insert_with(|| PyList::empty(py));
-            list.append(layout.node(node)?)?;
+        if id < slot_of.len() && node.is_named() {
+            if slot_of[id] != usize::MAX {
+                let list = lists[slot_of[id]].get_or_insert_with(|| PyList::empty(py));
+                list.append(layout.node(node)?)?;
+            }
+            if shaped_kind[id] {
+                for (shape, list) in shapes.iter().zip(shape_lists.iter_mut()) {
+                    if shape.kind as usize == id && shape.matches(node) {
+                        list.get_or_insert_with(|| PyList::empty(py)).append(layout.node(node)?)?;
+                    }
+                }
+            }
         }
         if cursor.goto_first_child() || cursor.goto_next_sibling() {
             continue;
@@ -39,6 +79,11 @@ pub fn collect<'py>(
                 for ((_, name), list) in kinds.iter().zip(lists) {
                     if let Some(list) = list {
                         found.set_item(name, list)?;
+                    }
+                }
+                for (shape, list) in shapes.iter().zip(shape_lists) {
+                    if let Some(list) = list {
+                        found.set_item(&shape.name, list)?;
                     }
                 }
                 return Ok(found);

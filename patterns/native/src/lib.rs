@@ -38,16 +38,23 @@ fn build_scopes<'py>(
     scope::build(&layout, data.as_bytes(), source_type, &classes, codes)
 }
 
-/// ``index_nodes(tree, root, kinds) -> {kind name: [nodes]}``; ``kinds`` is a list of
-/// ``(kind id, kind name)``.
+/// ``index_nodes(tree, root, kinds, shapes) -> {kind or shape name: [nodes]}``;
+/// ``kinds`` is a list of ``(kind id, kind name)``, ``shapes`` of ``(shape name,
+/// kind id, [field ids], [child kind ids])``.
 #[pyfunction]
+#[allow(clippy::type_complexity)]
 fn index_nodes<'py>(
     tree: &Bound<'py, PyAny>,
     root: &Bound<'py, PyAny>,
     kinds: Vec<(u16, Bound<'py, PyString>)>,
+    shapes: Vec<(Bound<'py, PyString>, u16, Vec<u16>, Vec<u16>)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let layout = pyts::Layout::check(tree, root)?;
-    index::collect(&layout, &kinds)
+    let shapes: Vec<index::Shape<'py>> = shapes
+        .into_iter()
+        .map(|(name, kind, fields, kinds)| index::Shape { kind, fields, kinds, name })
+        .collect();
+    index::collect(&layout, &kinds, &shapes)
 }
 
 /// ``wide_runs(data) -> (char_starts, lengths, byte_starts, byte_ends, shifts,
