@@ -120,7 +120,31 @@ BOOLEAN_BRANCH: Final = Shape(
 )
 """``a ? true : b``: no-unneeded-ternary."""
 
-SHAPES: Final = (ASSIGNED_BINARY, NEGATED_UNARY, BOOLEAN_BRANCH)
+NAME_OR_FUNCTION_VALUE: Final = Shape(
+    "pair",
+    ("value",),
+    frozenset(
+        {"identifier", "function_expression", "function", "generator_function", "arrow_function"}
+    ),
+)
+"""``{a: a}``, ``{a: function () {}}``: object-shorthand."""
+STATIC_INDEX: Final = Shape(
+    "subscript_expression",
+    ("index",),
+    frozenset({"string", "template_string", "null", "true", "false"}),
+)
+"""``a["b"]``, ``a[`b`]``, ``a[null]``: dot-notation."""
+WITH_ELSE: Final = Shape("if_statement", ("alternative",), frozenset({"else_clause"}))
+"""``if (a) {} else {}``: no-else-return."""
+
+SHAPES: Final = (
+    ASSIGNED_BINARY,
+    NEGATED_UNARY,
+    BOOLEAN_BRANCH,
+    NAME_OR_FUNCTION_VALUE,
+    STATIC_INDEX,
+    WITH_ELSE,
+)
 """The shapes the index walk collects (the rules' own)."""
 
 _QUERIES: dict[tuple[str, str], Query | None] = {}

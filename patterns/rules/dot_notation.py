@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import STATIC_INDEX
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
@@ -89,8 +90,13 @@ class DotNotation(Rule):
         pattern = re.compile(opts["allowPattern"]) if opts["allowPattern"] else None
         fixable = not ctx.source.has_errors
         # `a.b` is only ever reported with allowKeywords off: leave those out otherwise.
-        kinds = ("subscript_expression",) if allow_keywords else _ACCESSES
-        for node in ctx.source.nodes_of(*kinds):
+        # A subscript is only reported with a static key (see _key_of).
+        nodes = (
+            ctx.source.nodes_shaped(STATIC_INDEX)
+            if allow_keywords
+            else ctx.source.nodes_of(*_ACCESSES)
+        )
+        for node in nodes:
             # With allowKeywords every node is a subscript: no need to ask.
             if allow_keywords or node.type == "subscript_expression":
                 problem = self._computed(ctx, node, allow_keywords, pattern, fixable)

@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import WITH_ELSE
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..scope import Reference, Scope, ScopeManager
@@ -140,16 +141,8 @@ class _Check:
         self._references: dict[str, list[Reference]] | None = None
 
     def run(self) -> Iterator[Problem]:
-        source = self.ctx.source
-        # Only an `if` with an `else` is reported. Without syntax errors its
-        # else-clause is its last child, so it ends where an else-clause ends:
-        # the others are ruled out unread.
-        else_ends = (
-            None if source.has_errors else {c.end_byte for c in source.nodes_of("else_clause")}
-        )
-        for node in source.nodes_of("if_statement"):
-            if else_ends is not None and node.end_byte not in else_ends:
-                continue
+        # Only an `if` with an `else` is reported: the others are ruled out unread.
+        for node in self.ctx.source.nodes_shaped(WITH_ELSE):
             reported = self.reported_else(node)
             if reported is not None:
                 yield self.problem(reported)

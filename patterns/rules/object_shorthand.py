@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import NAME_OR_FUNCTION_VALUE
 from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
@@ -213,6 +214,15 @@ class _Check:
         consistency = options.mode in ("consistent", "consistent-as-needed")
         if options.avoid_explicit_return_arrows and options.methods:
             self.lexical_arrows = _arrows_with_lexical_uses(self.source)
+        if not (consistency or options.never or options.avoid_quotes or self.source.has_errors):
+            # Then only a pair whose value is a name or a function can be reported (see
+            # check_property and check_pair), and in a tree without errors every pair
+            # is a member of an object literal.
+            for pair in self.source.nodes_shaped(NAME_OR_FUNCTION_VALUE):
+                problem = self.check_pair(pair)
+                if problem is not None:
+                    yield problem
+            return
         for obj in self.source.nodes_of("object"):
             if consistency:
                 problem = self.check_consistency(obj)

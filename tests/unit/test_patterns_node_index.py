@@ -58,6 +58,9 @@ a = b + c; a = (b || c); a = b; a = -b; a = (b); a += b + c;
 !!a; !(!a); -!a; !a; typeof !a;
 x ? true : y; x ? y : false; x ? (true) : y; x ? y : z; x ? (y) : z;
 f(a = b * (c = d + e));
+o = { a: a, b: function () {}, c: () => 1, d: 1, e: (f), g: b.c, [h]: h };
+a["b"]; a[`b`]; a[null]; a[b]; a[(c)]; a[1];
+if (a) b; else c; if (a) b; if (a) {} else if (b) {}
 """
 
 
