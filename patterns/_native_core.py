@@ -201,14 +201,14 @@ def _scopes_with(module: Any, source: ParsedSource, source_type: SourceType) -> 
     return ScopeManager(global_scope, program, scopes, references, declarations, by_node, owned)
 
 
-_IndexIds = tuple[list[tuple[int, str]], list[tuple[str, int, list[int], list[int]]]]
+_IndexIds = tuple[list[tuple[int, str]], list[tuple[str, int, list[int], list[int], bool]]]
 _INDEX_IDS: dict[tuple[Language, tuple[str, ...], tuple[Shape, ...]], _IndexIds] = {}
 
 
 def _index_ids(language: Language, kinds: Sequence[str], shapes: Sequence[Shape]) -> _IndexIds:
     """What the native index walk takes: ``(kind id, kind)`` for the named kinds the
-    grammar has, and ``(name, kind id, field ids, child kind ids)`` for the shapes
-    that can occur in it (parenthesized expressions among the child kinds)."""
+    grammar has, and ``(name, kind id, field ids, child kind ids, negated)`` for the
+    shapes that can occur in it."""
 
     def kind_id(kind: str) -> int:
         return language.id_for_node_kind(kind, True) or 0
@@ -218,8 +218,8 @@ def _index_ids(language: Language, kinds: Sequence[str], shapes: Sequence[Shape]
     for shape in shapes:
         fields = [f for field in shape.fields if (f := language.field_id_for_name(field))]
         children = [k for kind in sorted(shape.child_kinds) if (k := kind_id(kind))]
-        if kind_id(shape.kind) and fields and children:
-            shape_ids.append((shape.name, kind_id(shape.kind), fields, children))
+        if kind_id(shape.kind) and fields and (children or shape.negated):
+            shape_ids.append((shape.name, kind_id(shape.kind), fields, children, shape.negated))
     return kind_ids, shape_ids
 
 

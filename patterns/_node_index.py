@@ -76,7 +76,7 @@ class Shape:
     """The named nodes of ``kind`` with a child, in one of ``fields``, whose kind is
     one of ``kinds`` or a parenthesized expression (whatever that holds: rules see
     through parentheses each in their own way, so a shape keeps those nodes for the
-    rule to decide).
+    rule to decide); ``negated``: whose kind is none of ``kinds``.
 
     A shape is a filter a rule would apply first anyway: the rule gets the same
     problems from the shape's nodes as from every node of the kind. The index
@@ -87,25 +87,27 @@ class Shape:
     kind: str
     fields: tuple[str, ...]
     kinds: frozenset[str]
+    negated: bool = False
 
     @property
     def name(self) -> str:
         """The shape's key among the index's lists (no kind name has a ``/``)."""
-        return f"{self.kind}/{'|'.join(self.fields)}:{'|'.join(sorted(self.kinds))}"
+        test = "!" if self.negated else ":"
+        return f"{self.kind}/{'|'.join(self.fields)}{test}{'|'.join(sorted(self.kinds))}"
 
     @property
     def child_kinds(self) -> frozenset[str]:
-        """The kinds a child in one of the fields may have: ``kinds``, and parentheses."""
-        return self.kinds | {_PARENTHESIZED}
+        """The kinds in ``kinds``, with parentheses when not negated: a child in one
+        of the fields matches when its kind is in there (not in there, negated)."""
+        return self.kinds if self.negated else self.kinds | {_PARENTHESIZED}
 
     def matches(self, node: Node) -> bool:
         """Whether ``node`` (of the shape's kind) has the shape."""
+        kinds = self.child_kinds
         for field in self.fields:
             child = node.child_by_field_name(field)
-            if child is not None:
-                kind = child.type
-                if kind in self.kinds or kind == _PARENTHESIZED:
-                    return True
+            if child is not None and (child.type in kinds) != self.negated:
+                return True
         return False
 
 
@@ -136,6 +138,13 @@ STATIC_INDEX: Final = Shape(
 """``a["b"]``, ``a[`b`]``, ``a[null]``: dot-notation."""
 WITH_ELSE: Final = Shape("if_statement", ("alternative",), frozenset({"else_clause"}))
 """``if (a) {} else {}``: no-else-return."""
+_BLOCK: Final = frozenset({"statement_block"})
+UNBRACED_IF: Final = Shape("if_statement", ("consequence",), _BLOCK, negated=True)
+UNBRACED_WHILE: Final = Shape("while_statement", ("body",), _BLOCK, negated=True)
+UNBRACED_DO: Final = Shape("do_statement", ("body",), _BLOCK, negated=True)
+UNBRACED_FOR: Final = Shape("for_statement", ("body",), _BLOCK, negated=True)
+UNBRACED_FOR_IN: Final = Shape("for_in_statement", ("body",), _BLOCK, negated=True)
+"""``if (a) b;``, ``while (a) b;``...: curly (a body without braces)."""
 
 SHAPES: Final = (
     ASSIGNED_BINARY,
@@ -144,6 +153,11 @@ SHAPES: Final = (
     NAME_OR_FUNCTION_VALUE,
     STATIC_INDEX,
     WITH_ELSE,
+    UNBRACED_IF,
+    UNBRACED_WHILE,
+    UNBRACED_DO,
+    UNBRACED_FOR,
+    UNBRACED_FOR_IN,
 )
 """The shapes the index walk collects (the rules' own)."""
 

@@ -25,6 +25,14 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import (
+    UNBRACED_DO,
+    UNBRACED_FOR,
+    UNBRACED_FOR_IN,
+    UNBRACED_IF,
+    UNBRACED_WHILE,
+    Shape,
+)
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
@@ -47,6 +55,14 @@ _HEADS: Final = (
     "for_in_statement",
 )
 _MODES: Final = ("all", "multi", "multi-line", "multi-or-nest")
+# The statements whose body is not a block: (shape, body field, name, has a condition).
+_UNBRACED: Final[tuple[tuple[Shape, str, str, bool], ...]] = (
+    (UNBRACED_IF, "consequence", "if", True),
+    (UNBRACED_WHILE, "body", "while", True),
+    (UNBRACED_DO, "body", "do", False),
+    (UNBRACED_FOR, "body", "for", True),
+    (UNBRACED_FOR_IN, "body", "for-in", False),
+)
 _LEXICAL: Final = frozenset(
     {
         "lexical_declaration",
@@ -137,6 +153,9 @@ class _Run:
         self.else_ifs: set[int] = set()  # filled by run
 
     def run(self) -> Iterator[Problem]:
+        if self.mode == "all" and self.fixable:
+            yield from self.run_all()
+            return
         # The `if` statements that are an `else if`, found from the else clauses
         # down (Node.parent searches down from the root, which costs more).
         root_id = self.source.root.id
@@ -151,6 +170,25 @@ class _Run:
             for check in self.checks(node):
                 if check.expected is not None and check.expected != check.actual:
                     yield self.report(check)
+
+    def run_all(self) -> Iterator[Problem]:
+        """ "all" in a tree without errors: each body without braces is reported on
+        its own (the chains of ``if``/``else`` do not matter), so only the statements
+        whose body is not a block are read, and the else clauses (their statement has
+        no field a shape could test)."""
+        for shape, field, name, condition in _UNBRACED:
+            for node in self.source.nodes_shaped(shape):
+                body = node.child_by_field_name(field)
+                assert body is not None  # the shape has it
+                is_of = shape is UNBRACED_FOR_IN and any(c.type == "of" for c in node.children)
+                label = "for-of" if is_of else name
+                yield self.report(self.prepare(node, body, label, condition=condition))
+        for clause in self.source.nodes_of("else_clause"):
+            inner = named(clause)
+            if inner and inner[0].type not in ("if_statement", "statement_block"):
+                owner = clause.parent  # the `if` the clause ends; read for the few reported
+                assert owner is not None
+                yield self.report(self.prepare(owner, inner[0], "else", condition=False))
 
     def checks(self, node: Node) -> list[_Check]:
         kind = node.type

@@ -7,19 +7,22 @@ use pyo3::types::{PyDict, PyList, PyString};
 use crate::pyts::Layout;
 
 /// Named nodes of kind `kind` with a child in one of `fields` whose kind is one of
-/// `kinds` (ids as in [`collect`]; the Python side puts `parenthesized_expression`
-/// among them, so that a parenthesized child always matches).
+/// `kinds` (none of them when `negated`); ids as in [`collect`]. (The Python side
+/// puts `parenthesized_expression` among the kinds of a shape not negated, so that a
+/// parenthesized child always matches.)
 pub struct Shape<'py> {
     pub kind: u16,
     pub fields: Vec<u16>,
     pub kinds: Vec<u16>,
+    pub negated: bool,
     pub name: Bound<'py, PyString>,
 }
 
 impl Shape<'_> {
     fn matches(&self, node: tree_sitter::Node<'_>) -> bool {
         self.fields.iter().any(|&field| {
-            node.child_by_field_id(field).is_some_and(|child| self.kinds.contains(&child.kind_id()))
+            node.child_by_field_id(field)
+                .is_some_and(|child| self.kinds.contains(&child.kind_id()) != self.negated)
         })
     }
 }

@@ -40,19 +40,19 @@ fn build_scopes<'py>(
 
 /// ``index_nodes(tree, root, kinds, shapes) -> {kind or shape name: [nodes]}``;
 /// ``kinds`` is a list of ``(kind id, kind name)``, ``shapes`` of ``(shape name,
-/// kind id, [field ids], [child kind ids])``.
+/// kind id, [field ids], [child kind ids], negated)``.
 #[pyfunction]
 #[allow(clippy::type_complexity)]
 fn index_nodes<'py>(
     tree: &Bound<'py, PyAny>,
     root: &Bound<'py, PyAny>,
     kinds: Vec<(u16, Bound<'py, PyString>)>,
-    shapes: Vec<(Bound<'py, PyString>, u16, Vec<u16>, Vec<u16>)>,
+    shapes: Vec<(Bound<'py, PyString>, u16, Vec<u16>, Vec<u16>, bool)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let layout = pyts::Layout::check(tree, root)?;
     let shapes: Vec<index::Shape<'py>> = shapes
         .into_iter()
-        .map(|(name, kind, fields, kinds)| index::Shape { kind, fields, kinds, name })
+        .map(|(name, kind, fields, kinds, negated)| index::Shape { kind, fields, kinds, negated, name })
         .collect();
     index::collect(&layout, &kinds, &shapes)
 }
