@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
 from typing import Final
@@ -71,7 +71,7 @@ _SORTED_KINDS: Final = tuple(sorted(INDEXED_KINDS))
 _PARENTHESIZED: Final = "parenthesized_expression"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Shape:
     """The named nodes of ``kind`` with a child, in one of ``fields``, whose kind is
     one of ``kinds`` or a parenthesized expression (whatever that holds: rules see
@@ -81,31 +81,32 @@ class Shape:
     A shape is a filter a rule would apply first anyway: the rule gets the same
     problems from the shape's nodes as from every node of the kind. The index
     collects the shapes in :data:`SHAPES` in its one walk; another shape still
-    works, filtered from the kind's nodes.
+    works, filtered from the kind's nodes. Shapes compare by identity (they are
+    the rules' constants, asked for on every analysis).
     """
 
     kind: str
     fields: tuple[str, ...]
     kinds: frozenset[str]
     negated: bool = False
+    # The shape's key among the index's lists (no kind name has a ``/``).
+    name: str = field(init=False)
+    # ``kinds``, with parentheses when not negated: a child in one of the fields
+    # matches when its kind is in there (not in there, negated).
+    child_kinds: frozenset[str] = field(init=False)
 
-    @property
-    def name(self) -> str:
-        """The shape's key among the index's lists (no kind name has a ``/``)."""
+    def __post_init__(self) -> None:
         test = "!" if self.negated else ":"
-        return f"{self.kind}/{'|'.join(self.fields)}{test}{'|'.join(sorted(self.kinds))}"
-
-    @property
-    def child_kinds(self) -> frozenset[str]:
-        """The kinds in ``kinds``, with parentheses when not negated: a child in one
-        of the fields matches when its kind is in there (not in there, negated)."""
-        return self.kinds if self.negated else self.kinds | {_PARENTHESIZED}
+        name = f"{self.kind}/{'|'.join(self.fields)}{test}{'|'.join(sorted(self.kinds))}"
+        object.__setattr__(self, "name", name)
+        kinds = self.kinds if self.negated else self.kinds | {_PARENTHESIZED}
+        object.__setattr__(self, "child_kinds", kinds)
 
     def matches(self, node: Node) -> bool:
         """Whether ``node`` (of the shape's kind) has the shape."""
         kinds = self.child_kinds
-        for field in self.fields:
-            child = node.child_by_field_name(field)
+        for field_name in self.fields:
+            child = node.child_by_field_name(field_name)
             if child is not None and (child.type in kinds) != self.negated:
                 return True
         return False
@@ -160,6 +161,7 @@ SHAPES: Final = (
     UNBRACED_FOR_IN,
 )
 """The shapes the index walk collects (the rules' own)."""
+_COLLECTED: Final = frozenset(SHAPES)
 
 _QUERIES: dict[tuple[str, str], Query | None] = {}
 _QUERIES_LOCK = threading.Lock()
@@ -257,7 +259,7 @@ class NodeIndex:
         name = shape.name
         found = self._by_kind.get(name)
         if found is None:
-            if self._in_order and shape in SHAPES:  # the native walk collected it
+            if self._in_order and shape in _COLLECTED:  # the native walk collected it
                 found = self._captured.get(name, [])
             else:
                 found = [node for node in self._of_kind(shape.kind) if shape.matches(node)]

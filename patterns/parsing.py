@@ -126,7 +126,7 @@ class ParsedSource:
     surrogates are encoded with ``surrogatepass`` so that any ``str`` parses.
     """
 
-    __slots__ = ("_facts", "_line_starts", "_wide", "data", "language", "text", "tree")
+    __slots__ = ("_facts", "_index", "_line_starts", "_wide", "data", "language", "text", "tree")
 
     def __init__(self, text: str, language: Language, data: bytes, tree: tree_sitter.Tree):
         self.text = text
@@ -138,6 +138,7 @@ class ParsedSource:
         self._wide: _WideCharacters | None = None
         self._line_starts: list[int] | None = None
         self._facts: dict[str, object] | None = None
+        self._index: NodeIndex | None = None  # built on the first nodes_of
 
     @property
     def root(self) -> tree_sitter.Node:
@@ -183,13 +184,17 @@ class ParsedSource:
         One tree-sitter query per source collects the kinds rules commonly ask
         for (see :mod:`patterns._node_index`); a new list each call.
         """
-        index = self.fact(_NODE_INDEX, _build_index)
+        index = self._index
+        if index is None:
+            index = self._index = NodeIndex(self.tree, self.language)
         return index.nodes_of(kinds)
 
     def nodes_shaped(self, shape: Shape) -> list[tree_sitter.Node]:
         """Every node of ``shape`` (see :class:`patterns._node_index.Shape`), in
         document order; a new list each call."""
-        index = self.fact(_NODE_INDEX, _build_index)
+        index = self._index
+        if index is None:
+            index = self._index = NodeIndex(self.tree, self.language)
         return index.shaped(shape)
 
     def node_text(self, node: tree_sitter.Node) -> str:
@@ -335,13 +340,6 @@ def _utf8_width(ch: str) -> int:
     if code < 0x10000:
         return 3
     return 4
-
-
-_NODE_INDEX: Final = "patterns.parsing:node-index"
-
-
-def _build_index(source: ParsedSource) -> NodeIndex:
-    return NodeIndex(source.tree, source.language)
 
 
 def parse_time_limit(size: int) -> float:
