@@ -126,13 +126,25 @@ class ParsedSource:
     surrogates are encoded with ``surrogatepass`` so that any ``str`` parses.
     """
 
-    __slots__ = ("_facts", "_index", "_line_starts", "_wide", "data", "language", "text", "tree")
+    __slots__ = (
+        "_facts",
+        "_index",
+        "_line_starts",
+        "_wide",
+        "data",
+        "has_errors",
+        "language",
+        "text",
+        "tree",
+    )
 
     def __init__(self, text: str, language: Language, data: bytes, tree: tree_sitter.Tree):
         self.text = text
         self.language: Language = language
         self.data = data
         self.tree = tree
+        # Whether the tree holds an ERROR or MISSING node (rules ask it often).
+        self.has_errors: bool = tree.root_node.has_error
         # Where characters wider than one byte sit; None when all ASCII, else
         # built on first use (see _WideCharacters).
         self._wide: _WideCharacters | None = None
@@ -143,10 +155,6 @@ class ParsedSource:
     @property
     def root(self) -> tree_sitter.Node:
         return self.tree.root_node
-
-    @property
-    def has_errors(self) -> bool:
-        return self.tree.root_node.has_error
 
     def _wide_characters(self) -> _WideCharacters:
         wide = self._wide
