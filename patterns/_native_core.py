@@ -213,11 +213,16 @@ def _index_ids(language: Language, kinds: Sequence[str], shapes: Sequence[Shape]
     def kind_id(kind: str) -> int:
         return language.id_for_node_kind(kind, True) or 0
 
+    def child_ids(kinds: frozenset[str]) -> list[int]:
+        # Named and anonymous (an operator token): a child's type is its name either way.
+        ids = {language.id_for_node_kind(kind, named) for kind in kinds for named in (True, False)}
+        return sorted(kind for kind in ids if kind)
+
     kind_ids = [(found, kind) for kind in kinds if (found := kind_id(kind))]
     shape_ids = []
     for shape in shapes:
         fields = [f for field in shape.fields if (f := language.field_id_for_name(field))]
-        children = [k for kind in sorted(shape.child_kinds) if (k := kind_id(kind))]
+        children = child_ids(shape.child_kinds)
         if kind_id(shape.kind) and fields and (children or shape.negated):
             shape_ids.append((shape.name, kind_id(shape.kind), fields, children, shape.negated))
     return kind_ids, shape_ids

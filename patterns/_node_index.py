@@ -147,6 +147,24 @@ UNBRACED_FOR: Final = Shape("for_statement", ("body",), _BLOCK, negated=True)
 UNBRACED_FOR_IN: Final = Shape("for_in_statement", ("body",), _BLOCK, negated=True)
 """``if (a) b;``, ``while (a) b;``...: curly (a body without braces)."""
 
+
+def _operators(*operators: str) -> Shape:
+    return Shape("binary_expression", ("operator",), frozenset(operators))
+
+
+# Binary expressions by operator (the operator token's type, its text).
+CONCATENATION: Final = _operators("+")
+"""``a + b``: prefer-template."""
+LOGICAL: Final = _operators("||", "&&", "??")
+"""``a || b``: logical-assignment-operators."""
+LOOSE_EQUALITY: Final = _operators("==", "!=")
+EQUALITY: Final = _operators("==", "!=", "===", "!==")
+"""``a == b``: eqeqeq (``===`` too with ``"null": "never"``)."""
+COMPARISON: Final = _operators("===", "!==", "==", "!=", "<", ">", "<=", ">=")
+"""``a < b``: yoda."""
+IN: Final = _operators("in")
+"""``a in b``: arrow-body-style."""
+
 SHAPES: Final = (
     ASSIGNED_BINARY,
     NEGATED_UNARY,
@@ -159,6 +177,12 @@ SHAPES: Final = (
     UNBRACED_DO,
     UNBRACED_FOR,
     UNBRACED_FOR_IN,
+    CONCATENATION,
+    LOGICAL,
+    LOOSE_EQUALITY,
+    EQUALITY,
+    COMPARISON,
+    IN,
 )
 """The shapes the index walk collects (the rules' own)."""
 _COLLECTED: Final = frozenset(SHAPES)

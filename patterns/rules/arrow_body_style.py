@@ -21,11 +21,11 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import IN
 from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
-from ._binary_index import binary_expressions
 from ._function_forms import (
     first_token,
     has_comment_in,
@@ -49,7 +49,6 @@ MESSAGES: Final = {
 
 # Tokens that would continue an expression across a line break.
 _ASI_HAZARDS: Final = ("(", "[", "/", "+", "-")
-_IN: Final = frozenset({"in"})
 
 
 def _statements(block: Node) -> list[Node]:
@@ -94,7 +93,7 @@ class ArrowBodyStyle(Rule):
         if not arrows:
             return
         # Start bytes of the `a in b` expressions.
-        in_operators = [n.start_byte for n in binary_expressions(ctx.source, _IN)]
+        in_operators = [n.start_byte for n in ctx.source.nodes_shaped(IN)]
         mode = ctx.options[0]
         object_needs_return = (
             mode == "as-needed" and ctx.options[1]["requireReturnForObjectLiteral"]

@@ -21,16 +21,14 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import EQUALITY, LOOSE_EQUALITY
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem
-from ._binary_index import binary_expressions
 from ._token_nav import unparenthesised
 
 __all__ = ["Eqeqeq"]
 
-_EQUALITY: Final = frozenset({"==", "!=", "===", "!=="})
-_LOOSE: Final = frozenset({"==", "!="})
 # tree-sitter literal node -> JavaScript's typeof of its value (regex: "object").
 _LITERAL_TYPES: Final = {
     "string": "string",
@@ -85,8 +83,8 @@ class Eqeqeq(Rule):
         fixable = not ctx.source.has_errors
         # `===` and `!==` are only reported with "null": "never": otherwise leave
         # them unread.
-        operators = _EQUALITY if null_option == "never" else _LOOSE
-        for node in binary_expressions(ctx.source, operators):
+        shape = EQUALITY if null_option == "never" else LOOSE_EQUALITY
+        for node in ctx.source.nodes_shaped(shape):
             operator = node.child_by_field_name("operator")
             assert operator is not None  # the index found it
             left = node.child_by_field_name("left")

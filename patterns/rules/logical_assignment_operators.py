@@ -37,13 +37,12 @@ from typing import Any, ClassVar, Final, NamedTuple
 
 from tree_sitter import Node
 
-from .._node_index import ASSIGNED_BINARY
+from .._node_index import ASSIGNED_BINARY, LOGICAL
 from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..scope import Reference
 from ..types import Problem, TextEdit
-from ._binary_index import binary_expressions
 from ._estree import (
     COMMENTS,
     binary_precedence,
@@ -145,7 +144,7 @@ class _Check:
             # `logical` only takes a ||, && or ?? expression: skip the others unread.
             # `assignment` only takes `a = <binary expression>`: skip the others unread.
             if kind == "binary_expression":
-                nodes: Sequence[Node] = binary_expressions(source, _LOGICAL)
+                nodes: Sequence[Node] = source.nodes_shaped(LOGICAL)
             elif kind == "assignment_expression":
                 nodes = source.nodes_shaped(ASSIGNED_BINARY)
             else:
@@ -158,7 +157,7 @@ class _Check:
             # `a = a || b`: without syntax errors the right side ends the
             # assignment, at the end of a logical expression or with `)`.
             ends = (
-                {n.end_byte for n in binary_expressions(source, _LOGICAL)}
+                {n.end_byte for n in source.nodes_shaped(LOGICAL)}
                 if kind == "assignment_expression" and not source.has_errors
                 else None
             )

@@ -28,16 +28,15 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import CONCATENATION
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem
-from ._binary_index import binary_expressions
 from ._object_syntax import outer_paren, unparen
 
 __all__ = ["PreferTemplate"]
 
 _STRINGS: Final = frozenset({"string", "template_string"})
-_CONCAT: Final = frozenset({"+"})
 _OCTAL_ESCAPE: Final = re.compile(r"^(?:[^\\]|\\.)*\\(?:[1-9]|0[0-9])", re.DOTALL)
 _TEMPLATE_HAZARD: Final = re.compile(r"\\*(\$\{|`)")
 _MAX_DEPTH: Final = 150  # nesting beyond this gets a report without a fix
@@ -245,7 +244,7 @@ def _top_concats(source: ParsedSource, inner: set[int] | None) -> Iterator[Node]
     parent, its parentheses skipped, is a ``+``). Without it, each node's
     parent is asked.
     """
-    for node in binary_expressions(source, _CONCAT):
+    for node in source.nodes_shaped(CONCATENATION):
         if inner is not None:
             if node.id not in inner:
                 yield node

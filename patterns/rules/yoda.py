@@ -22,11 +22,11 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import COMPARISON
 from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
-from ._binary_index import binary_expressions
 from ._estree import (
     can_tokens_be_adjacent,
     estree_parent,
@@ -61,7 +61,6 @@ _FLIPPED: Final = {
     "<=": ">=",
     ">=": "<=",
 }
-_COMPARISONS: Final = frozenset(_FLIPPED)
 _EQUALITY: Final = frozenset({"==", "==="})  # ESLint's isEqualityOperator
 _RANGE_OPERATORS: Final = frozenset({"<", "<="})
 
@@ -161,7 +160,7 @@ class Yoda(Rule):
         # and its first byte tells most others apart unread.
         data = source.data
         prefilter = not always and not source.has_errors
-        for node in binary_expressions(source, _COMPARISONS):
+        for node in source.nodes_shaped(COMPARISON):
             if prefilter and not _may_start_literal(data, node.start_byte):
                 continue
             parts = _binary_parts(node, source)

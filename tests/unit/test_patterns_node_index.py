@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 from tree_sitter import Node
 
 from patterns import parse
-from patterns._node_index import INDEXED_KINDS, SHAPES, Shape
+from patterns._node_index import (
+    CONCATENATION,
+    EQUALITY,
+    IN,
+    INDEXED_KINDS,
+    LOGICAL,
+    LOOSE_EQUALITY,
+    SHAPES,
+    Shape,
+)
 from patterns.parsing import ParsedSource
 
 SOURCE = """\
@@ -63,6 +72,7 @@ a["b"]; a[`b`]; a[null]; a[b]; a[(c)]; a[1];
 if (a) b; else c; if (a) b; if (a) {} else if (b) {}
 while (a) b; while (a) {} do a; while (b); do {} while (a); for (;;) a; for (;;) {}
 for (a in b) c; for (a of b) {} for (const a of b) c;
+a + b; a || b; a && b; a ?? b; a == b; a !== b; a < b; a in b; a * b;
 """
 
 
@@ -80,6 +90,27 @@ def test_each_shape_holds_the_nodes_of_its_kind_that_have_it(language: str) -> N
                 expected.append((node.id, node.start_byte))
         assert expected, shape.name  # the snippet has some of each
         assert [(n.id, n.start_byte) for n in source.nodes_shaped(shape)] == expected, shape.name
+
+
+def _operator_texts(code: str, shape: Shape, language: str = "javascript") -> list[str]:
+    source = parse(code, language)
+    return [source.node_text(node) for node in source.nodes_shaped(shape)]
+
+
+def test_operator_shapes_hold_the_binary_expressions_of_their_operators() -> None:
+    code = "a == b + c; x = (d != e) && f === g; h in k; m ** n;"
+    assert _operator_texts(code, EQUALITY) == ["a == b + c", "d != e", "f === g"]
+    assert _operator_texts(code, LOOSE_EQUALITY) == ["a == b + c", "d != e"]
+    assert _operator_texts(code, CONCATENATION) == ["b + c"]
+    assert _operator_texts(code, IN) == ["h in k"]
+    power = Shape("binary_expression", ("operator",), frozenset({"**"}))  # not collected
+    assert _operator_texts(code, power) == ["m ** n"]
+    assert _operator_texts("a + b + c", CONCATENATION) == ["a + b + c", "a + b"]
+    assert _operator_texts("a || b && c; d ?? e", LOGICAL, "typescript") == [
+        "a || b && c",
+        "b && c",
+        "d ?? e",
+    ]
 
 
 def test_shapes_match_a_parenthesized_child_whatever_it_holds() -> None:

@@ -19,10 +19,19 @@ pub struct Shape<'py> {
 }
 
 impl Shape<'_> {
-    fn matches(&self, node: tree_sitter::Node<'_>) -> bool {
+    /// Whether `node` has the shape; `children` memoizes the node's field children
+    /// (the kind of each, by field id) across the shapes of its kind.
+    fn matches(&self, node: tree_sitter::Node<'_>, children: &mut Vec<(u16, Option<u16>)>) -> bool {
         self.fields.iter().any(|&field| {
-            node.child_by_field_id(field)
-                .is_some_and(|child| self.kinds.contains(&child.kind_id()) != self.negated)
+            let kind = match children.iter().find(|(f, _)| *f == field) {
+                Some(&(_, kind)) => kind,
+                None => {
+                    let kind = node.child_by_field_id(field).map(|child| child.kind_id());
+                    children.push((field, kind));
+                    kind
+                }
+            };
+            kind.is_some_and(|kind| self.kinds.contains(&kind) != self.negated)
         })
     }
 }
@@ -55,6 +64,7 @@ pub fn collect<'py>(
     }
     let mut lists: Vec<Option<Bound<'py, PyList>>> = vec![None; kinds.len()];
     let mut shape_lists: Vec<Option<Bound<'py, PyList>>> = vec![None; shapes.len()];
+    let mut children: Vec<(u16, Option<u16>)> = Vec::new();
     let root = layout.root();
     let mut cursor = root.walk();
     loop {
@@ -66,8 +76,9 @@ pub fn collect<'py>(
                 list.append(layout.node(node)?)?;
             }
             if shaped_kind[id] {
+                children.clear();
                 for (shape, list) in shapes.iter().zip(shape_lists.iter_mut()) {
-                    if shape.kind as usize == id && shape.matches(node) {
+                    if shape.kind as usize == id && shape.matches(node, &mut children) {
                         list.get_or_insert_with(|| PyList::empty(py)).append(layout.node(node)?)?;
                     }
                 }
