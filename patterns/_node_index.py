@@ -9,8 +9,9 @@ still works, through a query of its own.
 
 The same walk collects the nodes of some :class:`Shape` s: a kind whose child in
 a given field is of given kinds (an assignment whose right side is a binary
-expression...). A rule that would read every node of a common kind only to skip
-most of them at once asks for its shape instead, and never touches the rest.
+expression, a binary expression whose operator is ``+``...). A rule that would
+read every node of a common kind only to skip most of them at once asks for its
+shape instead, and never touches the rest.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tree_sitter import Language, Node, Query, QueryCursor, Tree
 
 from ._native_core import native_index
 
-__all__ = ["INDEXED_KINDS", "NodeIndex", "captured_by_query"]
+__all__ = ["INDEXED_KINDS", "SHAPES", "NodeIndex", "Shape", "captured_by_query"]
 
 INDEXED_KINDS: Final = frozenset(
     {
@@ -73,10 +74,11 @@ _PARENTHESIZED: Final = "parenthesized_expression"
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Shape:
-    """The named nodes of ``kind`` with a child, in one of ``fields``, whose kind is
-    one of ``kinds`` or a parenthesized expression (whatever that holds: rules see
-    through parentheses each in their own way, so a shape keeps those nodes for the
-    rule to decide); ``negated``: whose kind is none of ``kinds``.
+    """The named nodes of ``kind`` with a child (named or not: an operator token)
+    in one of ``fields`` whose kind is one of ``kinds`` or a parenthesized
+    expression (whatever that holds: rules see through parentheses each in their
+    own way, so a shape keeps those nodes for the rule to decide); ``negated``:
+    whose kind is none of ``kinds``.
 
     A shape is a filter a rule would apply first anyway: the rule gets the same
     problems from the shape's nodes as from every node of the kind. The index
@@ -149,6 +151,7 @@ UNBRACED_FOR_IN: Final = Shape("for_in_statement", ("body",), _BLOCK, negated=Tr
 
 
 def _operators(*operators: str) -> Shape:
+    """The binary expressions whose operator token is one of ``operators``."""
     return Shape("binary_expression", ("operator",), frozenset(operators))
 
 

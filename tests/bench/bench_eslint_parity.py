@@ -12,7 +12,9 @@ a bare tree-sitter parse of every file (``Parser.parse`` on the UTF-8 bytes, wit
 nothing of the engine's own parse step around it). Files ESLint cannot parse are left out of
 the parity figure and counted apart. Then ``--repeat`` paired rounds run ESLint's fix
 and the engine's back to back and print the ratio of each round: the machine's
-speed drifts over the minutes the best-of timings above are taken apart.
+speed drifts over the minutes the best-of timings above are taken apart. For the
+same reason the engine and the bare parse of every text it parses also run in
+``--repeat`` interleaved rounds, taking turns every few files.
 
 Targets: 99 % of the files fixed identically; fixstream at least 5x ESLint's
 files/s; the whole engine within 3x of the bare parse time.
@@ -84,6 +86,8 @@ class EngineRun:
     fix_python: Timing | None = None  # the same, with the Python walks (no native core)
     parse_passes: Timing = Timing(0.0, 0.0)  # a bare parse of every text the fixer parsed
     texts_parsed: int = 0
+    # The engine's CPU time over that parse's, per round of the two interleaved.
+    parse_ratios: list[float] = field(default_factory=list)
     problems: dict[str, list[Problem]] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     fix_times: dict[str, float] = field(default_factory=dict)
@@ -95,6 +99,9 @@ class EngineRun:
 def tree_sitter_parser(language: str) -> tree_sitter.Parser:
     """A plain tree-sitter parser with the grammar the engine parses ``language`` with."""
     return tree_sitter.Parser(parse("", language).tree.language)
+
+
+_TURN: Final = 25  # files per turn of the interleaved parse and engine runs
 
 
 def run_engine(matcher: PatternMatcher, files: Sequence[CorpusFile], repeat: int) -> EngineRun:
@@ -139,22 +146,42 @@ def run_engine(matcher: PatternMatcher, files: Sequence[CorpusFile], repeat: int
                 result.passes[file.path] = report.passes
         return watch.timing
 
-    def parsed_by_the_fixer() -> list[tuple[str, str]]:
-        """Every (text, language) the fixer parses over the corpus, in one untimed run."""
-        texts: list[tuple[str, str]] = []
+    def parsed_by_the_fixer() -> list[list[tuple[str, str]]]:
+        """Every (text, language) the fixer parses, per file, in one untimed run."""
+        texts: list[list[tuple[str, str]]] = []
         real_parse = patterns.fixer.parse
 
         def recording(text: str, language: str, **options: Any) -> Any:
-            texts.append((text, language))
+            texts[-1].append((text, language))
             return real_parse(text, language, **options)
 
         patterns.fixer.parse = recording  # type: ignore[assignment]
         try:
             for file in files:
+                texts.append([])
                 matcher.apply_fixes(file.text, "javascript", source_type=file.source_type)
         finally:
             patterns.fixer.parse = real_parse  # type: ignore[assignment]
         return texts
+
+    def interleaved(by_file: list[list[tuple[bytes, str]]]) -> float:
+        """The engine's CPU time over the bare parse's of every text it parses, the two
+        taking turns every few files: a shared machine's speed drifts over the
+        minutes between best-of runs, and within a turn both see the same machine."""
+        parsers = {language: tree_sitter_parser(language) for blobs in by_file
+                   for _, language in blobs}
+        engine = bare = 0.0
+        for start in range(0, len(files), _TURN):
+            with Stopwatch() as watch:
+                for blobs in by_file[start:start + _TURN]:
+                    for data, language in blobs:
+                        parsers[language].parse(data)
+            bare += watch.timing.cpu
+            with Stopwatch() as watch:
+                for file in files[start:start + _TURN]:
+                    matcher.apply_fixes(file.text, "javascript", source_type=file.source_type)
+            engine += watch.timing.cpu
+        return engine / bare
 
     runs = range(max(repeat, 1))
     result.tree_errors = {f.path for f in files if parse(f.text, "javascript").has_errors}
@@ -162,10 +189,13 @@ def run_engine(matcher: PatternMatcher, files: Sequence[CorpusFile], repeat: int
     result.parse = Timing.best(bare_parse(originals) for _ in runs)
     result.analyze = Timing.best(analyze_all() for _ in runs)
     result.fix = Timing.best(fix_all() for _ in runs)
-    texts = parsed_by_the_fixer()
+    texts_by_file = parsed_by_the_fixer()
+    texts = [text for file_texts in texts_by_file for text in file_texts]
     result.texts_parsed = len(texts)
     every_text = encoded(texts)
     result.parse_passes = Timing.best(bare_parse(every_text) for _ in runs)
+    by_file = [encoded(file_texts) for file_texts in texts_by_file]
+    result.parse_ratios = [interleaved(by_file) for _ in runs]
     if native() is not None:  # the same fixes with the pure-Python walks, side by side
         with python_walks():
             result.fix_python = Timing.best(fix_all() for _ in runs)
@@ -591,6 +621,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "native_core": native() is not None,
         "paired_ratios": paired,
         "texts_parsed": engine.texts_parsed,
+        "parse_ratios": engine.parse_ratios,
         "fixstream_crashes": len(engine.crashes),
         "fixstream_passes": sum(engine.passes.values()),
         "files_changed": sum(engine.outputs[f.path] != f.text for f in files),
@@ -752,6 +783,11 @@ def _print_summary(s: dict[str, Any], count: int) -> None:
     passes = t["parse_passes"]
     print(f"engine / bare parse of every text it parses: {fix.cpu / passes.cpu:.1f}x CPU "
           f"({s['texts_parsed']} texts: each pass re-parses)")
+    turns = s.get("parse_ratios") or []
+    if turns:
+        print(f"  interleaved rounds (the two taking turns every {_TURN} files): "
+              f"{', '.join(f'{r:.2f}x' for r in turns)}; median "
+              f"{statistics.median(turns):.2f}x (target <= 3x)")
 
 
 def _print_rules(records: Sequence[FileRecord], examples: Sequence[Example],
