@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeAlias
+from operator import attrgetter
+from typing import Any, Final, TypeAlias
 
 from ._gc import collector_paused
 from .directives import unsuppressed
@@ -32,6 +33,7 @@ leaves the rule out).
 """
 
 _SOURCE_TYPES: tuple[SourceType, ...] = ("module", "script", "commonjs")
+_RANGE: Final = attrgetter("start", "end")
 
 
 _SEVERITIES = {"off": False, "warn": True, "error": True, 0: False, 1: True, 2: True}
@@ -246,5 +248,5 @@ class PatternMatcher:
         for fact in shared.values():
             if isinstance(fact, ScopeManager):
                 fact.release()  # no rule holds it any more; frees it without the collector
-        problems.sort(key=lambda p: (p.start, p.end))
+        problems.sort(key=_RANGE)
         return unsuppressed(source, problems)

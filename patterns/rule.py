@@ -106,17 +106,18 @@ class RuleContext:
             end = src.char_offset(end_byte)
         line, column = src.position(start)
         end_line, end_column = src.position(end)
+        # Positional: a rule may report thousands of problems per pass.
         return Problem(
-            rule=self.rule_name,
-            message=message,
-            start=start,
-            end=end,
-            line=line,
-            column=column,
-            end_line=end_line,
-            end_column=end_column,
-            reliability=self.reliability,
-            fix=fix,
+            self.rule_name,
+            message,
+            start,
+            end,
+            line,
+            column,
+            end_line,
+            end_column,
+            self.reliability,
+            fix,
         )
 
 
