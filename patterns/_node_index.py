@@ -80,11 +80,13 @@ class Shape:
     own way, so a shape keeps those nodes for the rule to decide); ``negated``:
     whose kind is none of ``kinds``.
 
-    A shape is a filter a rule would apply first anyway: the rule gets the same
-    problems from the shape's nodes as from every node of the kind. The index
-    collects the shapes in :data:`SHAPES` in its one walk; another shape still
-    works, filtered from the kind's nodes. Shapes compare by identity (they are
-    the rules' constants, asked for on every analysis).
+    A shape is the test a rule would apply first anyway, and it is exact: its
+    nodes are those of the kind that pass the test (:meth:`matches`), so a rule
+    may rely on it (eqeqeq reads the operators of :data:`EQUALITY`, curly reports
+    every node of :data:`UNBRACED_IF`). The index collects the shapes in
+    :data:`SHAPES` in its one walk; another shape still works, filtered from the
+    kind's nodes. Shapes compare by identity (they are the rules' constants, asked
+    for on every analysis).
     """
 
     kind: str
