@@ -45,6 +45,7 @@ __all__ = [
     "describe_scopes",
     "native",
     "native_index",
+    "native_line_starts",
     "native_scopes",
     "native_wide_runs",
     "python_walks",
@@ -270,6 +271,16 @@ def native_wide_runs(data: bytes) -> WideRuns | None:
         return None
     runs: WideRuns = module.wide_runs(data)
     return runs
+
+
+def native_line_starts(data: bytes) -> list[int] | None:
+    """The character offset where each line of UTF-8 ``data`` starts (see
+    :func:`patterns.parsing._line_starts`), or None without the native core."""
+    module = native()
+    if module is None:
+        return None
+    starts: list[int] = module.line_starts(data)
+    return starts
 
 
 def describe_scopes(manager: ScopeManager) -> list[Any]:

@@ -21,7 +21,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 
 from ._let_repair import repair_let_gaps
-from ._native_core import WideRuns, native_wide_runs
+from ._native_core import WideRuns, native_line_starts, native_wide_runs
 from ._node_index import NodeIndex, Shape
 from .exceptions import ParseFailure, ParseTimeout, UnsupportedLanguage
 
@@ -216,7 +216,8 @@ class ParsedSource:
         """ESLint-style (line, column) of a character offset, both 1-based."""
         starts = self._line_starts
         if starts is None:
-            starts = self._line_starts = _line_starts(self.text)
+            found = native_line_starts(self.data)
+            starts = self._line_starts = _line_starts(self.text) if found is None else found
         line = bisect_right(starts, char_offset) - 1
         return line + 1, char_offset - starts[line] + 1
 

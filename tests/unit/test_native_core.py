@@ -216,3 +216,22 @@ def test_release_empties_the_native_model() -> None:
     assert variable.references and manager._owned
     manager.release()
     assert not variable.references and not manager.scopes and not manager._owned
+
+
+_LINES = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from("aé😀\ud800\r\n\u2028\u2029\x0b\x0c\x1c\x85 "),
+    ),
+    max_size=60,
+)
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(_LINES)
+def test_line_starts_agree(text: str) -> None:
+    from patterns.parsing import _line_starts
+
+    assert MODULE is not None
+    assert MODULE.line_starts(text.encode("utf-8", "surrogatepass")) == _line_starts(text)

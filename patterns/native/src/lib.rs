@@ -67,10 +67,17 @@ fn wide_runs(
     text::wide_runs(data.as_bytes())
 }
 
+/// ``line_starts(data) -> [char offsets]``: where each line of UTF-8 ``data`` starts.
+#[pyfunction]
+fn line_starts(data: &Bound<'_, PyBytes>) -> Vec<usize> {
+    text::line_starts(data.as_bytes())
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(build_scopes, module)?)?;
     module.add_function(wrap_pyfunction!(index_nodes, module)?)?;
     module.add_function(wrap_pyfunction!(wide_runs, module)?)?;
+    module.add_function(wrap_pyfunction!(line_starts, module)?)?;
     Ok(())
 }
