@@ -11,8 +11,9 @@ module): ESLint's CLI with ``--fix-dry-run --format json`` (up to 10 passes), an
 a bare tree-sitter parse of every file (``Parser.parse`` on the UTF-8 bytes, with
 nothing of the engine's own parse step around it). Files ESLint cannot parse are left out of
 the parity figure and counted apart. Then ``--repeat`` paired rounds run ESLint's fix
-and the engine's back to back and print the ratio of each round: the machine's
-speed drifts over the minutes the best-of timings above are taken apart. For the
+and the engine's back to back (each first in turn) and print the ratio of each
+round: the machine's speed drifts over the minutes the best-of timings above are
+taken apart. For the
 same reason the engine and the bare parse of every text it parses also run in
 ``--repeat`` interleaved rounds, taking turns every few files.
 
@@ -540,14 +541,24 @@ def _paired_rounds(cache: Path, config: Path, cpu: int | None, matcher: PatternM
                    files: Sequence[CorpusFile], repeat: int) -> list[float]:
     """ESLint's CPU seconds over the engine's for ``--fix-dry-run``, per round of the
     two run back to back: a shared machine's speed drifts over minutes, and within a
-    round both tools see about the same machine."""
-    ratios = []
-    for _ in range(max(repeat, 1)):
-        eslint = run_cli(cache, config, "files", fix=True, cpu=cpu)[1]
+    round both tools see about the same machine. The rounds alternate which tool runs
+    first, so that neither always runs in the other's wake."""
+
+    def engine() -> Timing:
         with Stopwatch() as watch:
             for file in files:
                 matcher.apply_fixes(file.text, "javascript", source_type=file.source_type)
-        ratios.append(eslint.cpu / watch.timing.cpu)
+        return watch.timing
+
+    ratios = []
+    for round_index in range(max(repeat, 1)):
+        if round_index % 2:
+            ours = engine()
+            eslint = run_cli(cache, config, "files", fix=True, cpu=cpu)[1]
+        else:
+            eslint = run_cli(cache, config, "files", fix=True, cpu=cpu)[1]
+            ours = engine()
+        ratios.append(eslint.cpu / ours.cpu)
     return ratios
 
 
@@ -773,7 +784,8 @@ def _print_summary(s: dict[str, Any], count: int) -> None:
           f"{eslint.cpu / fix.cpu:.2f}x CPU (target >= 5x)"
           + (f"; CLI {eslint.wall / t['cli_fix'].wall:.2f}x wall" if "cli_fix" in t else ""))
     ratios = s["paired_ratios"]
-    print(f"  paired rounds (ESLint --fix-dry-run, then the engine, back to back): "
+    print(f"  paired rounds (ESLint --fix-dry-run and the engine back to back, each "
+          f"first in turn): "
           f"{', '.join(f'{r:.2f}x' for r in ratios)}; median {statistics.median(ratios):.2f}x")
     if "fix_python" in t:
         print(f"native core vs Python walks, same run: {t['fix_python'].cpu / fix.cpu:.2f}x "
