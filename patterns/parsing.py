@@ -168,6 +168,14 @@ class ParsedSource:
             return byte_offset
         return self._wide_characters().char_offset(byte_offset, len(self.text))
 
+    def char_span(self, start_byte: int, end_byte: int) -> tuple[int, int]:
+        """The character offsets of a byte range (both ends as :meth:`char_offset`)."""
+        if len(self.data) == len(self.text):  # all ASCII: bytes are characters
+            return start_byte, end_byte
+        wide = self._wide_characters()
+        length = len(self.text)
+        return wide.char_offset(start_byte, length), wide.char_offset(end_byte, length)
+
     def byte_offset(self, char_offset: int) -> int:
         """The byte offset where character ``char_offset`` starts (or the end)."""
         if len(self.data) == len(self.text):
@@ -192,18 +200,16 @@ class ParsedSource:
         One tree-sitter query per source collects the kinds rules commonly ask
         for (see :mod:`patterns._node_index`); a new list each call.
         """
-        index = self._index
-        if index is None:
-            index = self._index = NodeIndex(self.tree, self.language)
-        return index.nodes_of(kinds)
+        return (self._index or self._build_index()).nodes_of(kinds)
 
     def nodes_shaped(self, shape: Shape) -> list[tree_sitter.Node]:
         """Every node of ``shape`` (see :class:`patterns._node_index.Shape`), in
         document order; a new list each call."""
-        index = self._index
-        if index is None:
-            index = self._index = NodeIndex(self.tree, self.language)
-        return index.shaped(shape)
+        return (self._index or self._build_index()).shaped(shape)
+
+    def _build_index(self) -> NodeIndex:
+        index = self._index = NodeIndex(self.tree, self.language)
+        return index
 
     def node_text(self, node: tree_sitter.Node) -> str:
         """The source text of a node."""

@@ -85,10 +85,8 @@ class RuleContext:
 
     def edit(self, start_byte: int, end_byte: int, text: str) -> TextEdit:
         """A fix replacing the bytes ``[start_byte, end_byte)`` by ``text``."""
-        src = self.source
-        if len(src.data) == len(src.text):  # all ASCII: bytes are characters
-            return TextEdit(start_byte, end_byte, text)
-        return TextEdit(src.char_offset(start_byte), src.char_offset(end_byte), text)
+        start, end = self.source.char_span(start_byte, end_byte)
+        return TextEdit(start, end, text)
 
     def problem(
         self,
@@ -99,11 +97,7 @@ class RuleContext:
     ) -> Problem:
         """A problem located at the bytes ``[start_byte, end_byte)``."""
         src = self.source
-        if len(src.data) == len(src.text):  # all ASCII: bytes are characters
-            start, end = start_byte, end_byte
-        else:
-            start = src.char_offset(start_byte)
-            end = src.char_offset(end_byte)
+        start, end = src.char_span(start_byte, end_byte)
         line, column = src.position(start)
         end_line, end_column = src.position(end)
         # Positional: a rule may report thousands of problems per pass.
