@@ -21,7 +21,6 @@ __all__ = [
     "has_comment_between",
     "name_value",
     "number_name",
-    "outer_paren",
     "string_value",
     "unparen",
 ]
@@ -61,15 +60,6 @@ def unparen(node: Node) -> Node:
         if len(inner) != 1:
             break
         node = inner[0]
-    return node
-
-
-def outer_paren(node: Node) -> Node:
-    """The outermost parenthesised expression that only wraps ``node`` (or ``node``)."""
-    parent = node.parent  # asked once per step: Node.parent searches from the root
-    while parent is not None and parent.type == "parenthesized_expression":
-        node = parent
-        parent = node.parent
     return node
 
 

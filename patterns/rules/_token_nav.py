@@ -23,6 +23,7 @@ from tree_sitter import Node
 
 from ..parsing import ParsedSource
 from . import _tokens
+from ._function_forms import outer_parens
 
 __all__ = [
     "COMMENTS",
@@ -129,15 +130,6 @@ def unparenthesised(node: Node) -> Node:
             break
         node = inner[0]
     return node
-
-
-def outer_parens(node: Node) -> Node:
-    """The outermost ``parenthesized_expression`` wrapping ``node`` (or ``node``)."""
-    while True:
-        parent = node.parent
-        if parent is None or parent.type != "parenthesized_expression":
-            return node
-        node = parent
 
 
 def is_parenthesised(node: Node) -> bool:

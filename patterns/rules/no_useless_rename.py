@@ -26,6 +26,7 @@ from tree_sitter import Node
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
 from ..types import Problem
+from ._function_forms import outer_parens
 from ._object_syntax import has_comment_between, name_value, unparen
 
 __all__ = ["NoUselessRename"]
@@ -35,11 +36,8 @@ _OPTIONS: Final = ("ignoreDestructuring", "ignoreImport", "ignoreExport")
 
 def _is_assignment_target(obj: Node) -> bool:
     """Whether an object *expression* stands for a pattern tree-sitter could not parse."""
-    holder = obj
-    parent = holder.parent  # asked once per step: Node.parent searches from the root
-    while parent is not None and parent.type == "parenthesized_expression":
-        holder = parent
-        parent = holder.parent
+    holder = outer_parens(obj)
+    parent = holder.parent
     if parent is None:
         return False
     if parent.type == "assignment_expression":

@@ -32,7 +32,8 @@ from .._node_index import CONCATENATION
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem
-from ._object_syntax import outer_paren, unparen
+from ._function_forms import outer_parens
+from ._object_syntax import unparen
 
 __all__ = ["PreferTemplate"]
 
@@ -248,5 +249,5 @@ def _top_concats(source: ParsedSource, inner: set[int] | None) -> Iterator[Node]
         if inner is not None:
             if node.id not in inner:
                 yield node
-        elif not _is_concat(outer_paren(node).parent):
+        elif not _is_concat(outer_parens(node).parent):
             yield node
