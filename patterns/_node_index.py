@@ -27,7 +27,14 @@ from tree_sitter import Language, Node, Query, QueryCursor, Tree
 
 from ._native_core import native_index
 
-__all__ = ["INDEXED_KINDS", "SHAPES", "NodeIndex", "Shape", "captured_by_query"]
+__all__ = [
+    "INDEXED_KINDS",
+    "SHAPES",
+    "NodeIndex",
+    "Shape",
+    "captured_by_query",
+    "sort_in_document_order",
+]
 
 INDEXED_KINDS: Final = frozenset(
     {
@@ -225,7 +232,7 @@ _START: Final = attrgetter("start_byte")
 _END: Final = attrgetter("end_byte")
 
 
-def _sort_in_document_order(nodes: list[Node]) -> None:
+def sort_in_document_order(nodes: list[Node]) -> None:
     """Sort by start, then outer before inner (the longer first), else keep the
     order: two stable sorts with C-level keys, cheaper than one tuple key."""
     nodes.sort(key=_END, reverse=True)
@@ -279,7 +286,7 @@ class NodeIndex:
                 found = captured
             else:
                 found = list(captured)
-                _sort_in_document_order(found)
+                sort_in_document_order(found)
             self._by_kind[kind] = found
         return found
 
@@ -302,6 +309,6 @@ class NodeIndex:
         merged = self._merged.get(kinds)
         if merged is None:
             merged = list(chain.from_iterable(self._of_kind(kind) for kind in kinds))
-            _sort_in_document_order(merged)
+            sort_in_document_order(merged)
             self._merged[kinds] = merged
         return list(merged)

@@ -22,6 +22,7 @@ from typing import ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import sort_in_document_order
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
 from ._function_forms import has_comment_in, outer_parens, static_string, unparen, uses_this
@@ -85,7 +86,7 @@ def _candidate_calls(data: bytes, functions: list[Node]) -> list[Node]:
         call = callee.parent
         if call is not None and call.type == "call_expression":
             calls.append(call)
-    calls.sort(key=lambda call: (call.start_byte, -call.end_byte))
+    sort_in_document_order(calls)
     return calls
 
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import sort_in_document_order
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
 from ._token_nav import COMMENTS, last_token, line_of, next_token, previous_token, span
@@ -69,7 +70,7 @@ class NoLonelyIf(Rule):
             for child in clause.named_children
             if child.type == "statement_block"
         ]
-        blocks.sort(key=lambda n: (n.start_byte, -n.end_byte))
+        sort_in_document_order(blocks)
         for block in blocks:
             problem = self._check_else(ctx, block, fixable)
             if problem is not None:

@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._node_index import sort_in_document_order
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..scope import ScopeManager
@@ -105,7 +106,9 @@ def _assign_calls(source: ParsedSource, data: bytes) -> list[Node]:
                 call = subscript.parent
                 if call is not None and call.type == "call_expression":
                     calls.setdefault(call.id, call)
-    return sorted(calls.values(), key=lambda call: (call.start_byte, -call.end_byte))
+    found = list(calls.values())
+    sort_in_document_order(found)
+    return found
 
 
 def _member_name(ctx: RuleContext, node: Node) -> tuple[Node, str] | None:
