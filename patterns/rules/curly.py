@@ -55,13 +55,14 @@ _HEADS: Final = (
     "for_in_statement",
 )
 _MODES: Final = ("all", "multi", "multi-line", "multi-or-nest")
-# The statements whose body is not a block: (shape, body field, name, has a condition).
-_UNBRACED: Final[tuple[tuple[Shape, str, str, bool], ...]] = (
-    (UNBRACED_IF, "consequence", "if", True),
-    (UNBRACED_WHILE, "body", "while", True),
-    (UNBRACED_DO, "body", "do", False),
-    (UNBRACED_FOR, "body", "for", True),
-    (UNBRACED_FOR_IN, "body", "for-in", False),
+# The statements whose body (the shape's one field) is not a block: (shape, name,
+# has a condition).
+_UNBRACED: Final[tuple[tuple[Shape, str, bool], ...]] = (
+    (UNBRACED_IF, "if", True),
+    (UNBRACED_WHILE, "while", True),
+    (UNBRACED_DO, "do", False),
+    (UNBRACED_FOR, "for", True),
+    (UNBRACED_FOR_IN, "for-in", False),
 )
 _LEXICAL: Final = frozenset(
     {
@@ -176,7 +177,8 @@ class _Run:
         its own (the chains of ``if``/``else`` do not matter), so only the statements
         whose body is not a block are read, and the else clauses (their statement has
         no field a shape could test)."""
-        for shape, field, name, condition in _UNBRACED:
+        for shape, name, condition in _UNBRACED:
+            (field,) = shape.fields
             for node in self.source.nodes_shaped(shape):
                 body = node.child_by_field_name(field)
                 assert body is not None  # the shape has it
