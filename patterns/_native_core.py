@@ -179,9 +179,13 @@ def _python_index(
     return found
 
 
-def _ranges(found: dict[str, list[Node]]) -> dict[str, list[tuple[int, int, int]]]:
+def _ranges(
+    found: dict[str, list[Node]],
+) -> dict[str, list[tuple[int, int, int, tuple[int, int], str]]]:
+    """Each list's nodes by range, identity (the same slot of the same tree), start
+    point and kind: what a rule may read of a node found by the walk."""
     return {
-        kind: sorted((n.start_byte, -n.end_byte, n.id) for n in nodes)
+        kind: sorted((n.start_byte, -n.end_byte, n.id, tuple(n.start_point), n.type) for n in nodes)
         for kind, nodes in found.items()
     }
 

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::pyts::Layout;
+use crate::walk;
 
 /// Named nodes of kind `kind` with a child in one of `fields` whose kind is one of
 /// `kinds` (none of them when `negated`); ids as in [`collect`]. (The Python side
@@ -55,56 +56,49 @@ pub fn collect<'py>(
         .unwrap_or(0) as usize;
     // Per kind id: its slot in `lists` (or usize::MAX), and whether a shape starts there.
     let mut slot_of = vec![usize::MAX; largest + 1];
+    // Per kind id: whether the walk reports it (an indexed kind or a shape's kind).
+    let mut wanted = vec![0u8; largest + 1];
     for (slot, (id, _)) in kinds.iter().enumerate() {
         slot_of[*id as usize] = slot;
+        wanted[*id as usize] = 1;
     }
     let mut shaped_kind = vec![false; largest + 1];
     for shape in shapes {
         shaped_kind[shape.kind as usize] = true;
+        wanted[shape.kind as usize] = 1;
     }
+    let mut found = Vec::new();
+    walk::named_nodes(layout.root(), &wanted, &mut found)?;
     let mut lists: Vec<Option<Bound<'py, PyList>>> = vec![None; kinds.len()];
     let mut shape_lists: Vec<Option<Bound<'py, PyList>>> = vec![None; shapes.len()];
     let mut children: Vec<(u16, Option<u16>)> = Vec::new();
-    let root = layout.root();
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        let id = node.kind_id() as usize;
-        if id < slot_of.len() && node.is_named() {
-            if slot_of[id] != usize::MAX {
-                let list = lists[slot_of[id]].get_or_insert_with(|| PyList::empty(py));
-                list.append(layout.node(node)?)?;
-            }
-            if shaped_kind[id] {
-                children.clear();
-                for (shape, list) in shapes.iter().zip(shape_lists.iter_mut()) {
-                    if shape.kind as usize == id && shape.matches(node, &mut children) {
-                        list.get_or_insert_with(|| PyList::empty(py)).append(layout.node(node)?)?;
-                    }
-                }
-            }
+    for (raw, id) in found {
+        // SAFETY: the walk found it in the layout's tree, alive for this call.
+        let node = unsafe { tree_sitter::Node::from_raw(raw) };
+        let id = id as usize;
+        if slot_of[id] != usize::MAX {
+            let list = lists[slot_of[id]].get_or_insert_with(|| PyList::empty(py));
+            list.append(layout.node(node)?)?;
         }
-        if cursor.goto_first_child() || cursor.goto_next_sibling() {
-            continue;
-        }
-        loop {
-            if !cursor.goto_parent() {
-                let found = PyDict::new(py);
-                for ((_, name), list) in kinds.iter().zip(lists) {
-                    if let Some(list) = list {
-                        found.set_item(name, list)?;
-                    }
+        if shaped_kind[id] {
+            children.clear();
+            for (shape, list) in shapes.iter().zip(shape_lists.iter_mut()) {
+                if shape.kind as usize == id && shape.matches(node, &mut children) {
+                    list.get_or_insert_with(|| PyList::empty(py)).append(layout.node(node)?)?;
                 }
-                for (shape, list) in shapes.iter().zip(shape_lists) {
-                    if let Some(list) = list {
-                        found.set_item(&shape.name, list)?;
-                    }
-                }
-                return Ok(found);
-            }
-            if cursor.goto_next_sibling() {
-                break;
             }
         }
     }
+    let found = PyDict::new(py);
+    for ((_, name), list) in kinds.iter().zip(lists) {
+        if let Some(list) = list {
+            found.set_item(name, list)?;
+        }
+    }
+    for (shape, list) in shapes.iter().zip(shape_lists) {
+        if let Some(list) = list {
+            found.set_item(&shape.name, list)?;
+        }
+    }
+    Ok(found)
 }

@@ -12,6 +12,7 @@ mod index;
 mod pyts;
 mod scope;
 mod text;
+mod walk;
 
 /// ``build_scopes(tree, root, data, source_type, classes, codes) -> (global_scope,
 /// program_scope, scopes, references, declarations, by_node, owned)``; ``classes`` is

@@ -14,9 +14,10 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
 use pyo3::BoundObject;
-use tree_sitter::{Language, Node, TreeCursor};
+use tree_sitter::{Language, Node};
 
 use crate::pyts::{decode, Layout};
+use crate::walk;
 
 // -- the grammar's ids --------------------------------------------------------------------
 
@@ -313,7 +314,6 @@ const VARIABLE_SCOPES: &[&str] =
 struct Walk<'t> {
     data: &'t [u8],
     grammar: Arc<Grammar>,
-    cursor: TreeCursor<'t>,
     scopes: Vec<ScopeRec<'t>>,
     variables: Vec<VariableRec<'t>>,
     definitions: Vec<DefinitionRec<'t>>,
@@ -332,18 +332,7 @@ impl<'t> Walk<'t> {
     /// The named children of `node` (comments included).
     fn named_children(&mut self, node: Node<'t>) -> Vec<Node<'t>> {
         let mut found = Vec::with_capacity(node.named_child_count());
-        self.cursor.reset(node);
-        if self.cursor.goto_first_child() {
-            loop {
-                let child = self.cursor.node();
-                if child.is_named() {
-                    found.push(child);
-                }
-                if !self.cursor.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        walk::named_children(node, &mut found);
         found
     }
 
@@ -1177,7 +1166,6 @@ pub fn build<'py>(
     let mut walk = Walk {
         data,
         grammar,
-        cursor: root.walk(),
         scopes: Vec::new(),
         variables: Vec::new(),
         definitions: Vec::new(),
