@@ -73,8 +73,8 @@ def repair_let_gaps(data: bytes, tree: Tree, reparse: Callable[[bytes], Tree]) -
     """``tree``, or the tree of ``data`` with the gaps of misread ``let``
     declarations blanked when that makes each of them a declaration without
     adding syntax errors. ``reparse`` parses a copy of the bytes."""
-    if b"let" not in data:
-        return tree
+    if _LET_BEFORE_GAP.search(data) is None:
+        return tree  # no `let` before a line break or a comment (the common case)
     gaps = misread_let_gaps(data, tree)
     if not gaps:
         return tree

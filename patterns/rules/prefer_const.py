@@ -274,6 +274,11 @@ class _Check:
             if has_errors and (decl.node.has_error or _inside_error(decl.node)):
                 continue
             variables.extend(decl.variables)
+            for declarator in decl.declarators:
+                # A name bound directly by a declarator has that declarator for
+                # parent, which is no pattern part: `_up` of it, without the search.
+                if declarator.node is not None and declarator.id.type == "identifier":
+                    self._above[declarator.id.id] = declarator.node
             for variable in decl.variables:
                 for definition in variable.definitions:
                     if definition.declaration is decl:
