@@ -158,7 +158,7 @@ class _Check:
             # assignment, at the end of a logical expression or with `)`.
             ends = (
                 {n.end_byte for n in source.nodes_shaped(LOGICAL)}
-                if kind == "assignment_expression" and not source.has_errors
+                if kind == "assignment_expression" and nodes and not source.has_errors
                 else None
             )
             for node in nodes:
