@@ -321,6 +321,7 @@ struct Walk<'t> {
     declarations: Vec<DeclarationRec<'t>>,
     by_node: Vec<(usize, usize)>, // (node id, scope), in insertion order
     stack: Vec<Task<'t>>,
+    scratch: Vec<(tree_sitter::ffi::TSNode, u16)>, // children being read (see `run`)
     for_initializers: Vec<usize>, // ids of the for statements' initializers seen
 }
 
@@ -480,16 +481,34 @@ impl<'t> Walk<'t> {
                         if action == Action::Error {
                             uncertain = true;
                         }
-                        let mut children = self.named_children(node);
-                        children.retain(|c| !grammar.inert(c.kind_id()));
-                        if children.is_empty() {
-                            break;
+                        // The children that are not inert: the first is walked now, the
+                        // others pushed so that the stack pops them in document order.
+                        let mut children = std::mem::take(&mut self.scratch);
+                        children.clear();
+                        walk::named_children_with_kinds(node, &mut children);
+                        let pushed = self.stack.len();
+                        let mut first = None;
+                        for &(raw, kind) in &children {
+                            if grammar.inert(kind) {
+                                continue;
+                            }
+                            // SAFETY: a child of `node`, in the same tree.
+                            let child = unsafe { Node::from_raw(raw) };
+                            if first.is_none() {
+                                first = Some(child);
+                            } else {
+                                self.stack.push(visit(child, scope, uncertain));
+                            }
                         }
-                        for &child in children[1..].iter().rev() {
-                            self.stack.push(visit(child, scope, uncertain));
+                        self.stack[pushed..].reverse();
+                        self.scratch = children;
+                        match first {
+                            Some(child) => {
+                                node = child;
+                                continue;
+                            }
+                            None => break,
                         }
-                        node = children[0];
-                        continue;
                     }
                     Action::Reference => {
                         let uncertain_write = uncertain;
@@ -1173,6 +1192,7 @@ pub fn build<'py>(
         declarations: Vec::new(),
         by_node: Vec::new(),
         stack: Vec::new(),
+        scratch: Vec::new(),
         for_initializers: Vec::new(),
     };
     let global = walk.new_scope("global", root, None);

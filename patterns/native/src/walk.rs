@@ -59,3 +59,12 @@ pub fn named_children<'t>(node: Node<'t>, found: &mut Vec<Node<'t>>) {
     // aborts anyway in Rust; a failure here is a broken tree.
     assert_eq!(status, 0, "out of memory while reading a node's children");
 }
+
+/// Appends to `found` the named children of `node` a cursor visits, each with its
+/// kind id (what `Node::kind_id` gives).
+pub fn named_children_with_kinds(node: Node<'_>, found: &mut Vec<(ts::TSNode, u16)>) {
+    // SAFETY: as in `named_children`; the callback only pushes onto `found`.
+    let status =
+        unsafe { fs_children(node.into_raw(), true, push_pair, found as *mut _ as *mut c_void) };
+    assert_eq!(status, 0, "out of memory while reading a node's children");
+}
