@@ -13,7 +13,6 @@ use foldhash::fast::FixedState;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
-use pyo3::BoundObject;
 use tree_sitter::{Language, Node};
 
 use crate::pyts::{decode, Layout};
@@ -1110,23 +1109,22 @@ impl<'py> ModelClass<'py> {
         Ok(ModelClass { class, offsets })
     }
 
-    /// `class(*args)`, without running `__init__`.
-    fn make<A: IntoPyObject<'py, Target = PyTuple>>(&self, args: A) -> PyResult<Bound<'py, PyAny>> {
+    /// `class(*fields)`, without running `__init__` (nor building an argument tuple).
+    fn make<const N: usize>(&self, fields: [Bound<'py, PyAny>; N]) -> PyResult<Bound<'py, PyAny>> {
         let py = self.class.py();
-        let args = args.into_pyobject(py).map_err(Into::into)?.into_bound();
-        if args.len() != self.offsets.len() {
+        if N != self.offsets.len() {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                 "{} takes {} fields, not {}",
                 self.class,
                 self.offsets.len(),
-                args.len()
+                N
             )));
         }
         unsafe {
             let tp = self.class.as_ptr() as *mut ffi::PyTypeObject;
             let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
             let made = Bound::from_owned_ptr_or_err(py, alloc(tp, 0))?;
-            for (&offset, value) in self.offsets.iter().zip(args.iter()) {
+            for (&offset, value) in self.offsets.iter().zip(fields) {
                 let slot = (made.as_ptr() as *mut u8).add(offset) as *mut *mut ffi::PyObject;
                 *slot = value.into_ptr(); // the slot was empty (NULL): nothing to release
             }
@@ -1278,15 +1276,15 @@ impl<'a, 't, 'py> Materializer<'a, 't, 'py> {
             let variables = PyDict::new(py);
             let references = PyList::empty(py);
             let through = PyList::empty(py);
-            let scope = self.classes.scope.make((
-                self.kind(record.kind),
+            let scope = self.classes.scope.make([
+                self.kind(record.kind).into_any(),
                 node,
                 parent,
-                children.clone(),
-                variables.clone(),
-                references.clone(),
-                through.clone(),
-            ))?;
+                children.clone().into_any(),
+                variables.clone().into_any(),
+                references.clone().into_any(),
+                through.clone().into_any(),
+            ])?;
             scopes.push(scope);
             owned.append(&children)?;
             owned.append(&variables)?;
@@ -1301,11 +1299,11 @@ impl<'a, 't, 'py> Materializer<'a, 't, 'py> {
         for record in &walk.declarations {
             let declarators = PyList::empty(py);
             for d in &record.declarators {
-                declarators.append(self.classes.declarator.make((
+                declarators.append(self.classes.declarator.make([
                     self.optional_node(d.node)?,
                     self.node(d.id)?,
                     self.optional_node(d.init)?,
-                ))?)?;
+                ])?)?;
             }
             let variables = PyList::empty(py);
             let loop_kind = match record.loop_kind {
@@ -1313,16 +1311,16 @@ impl<'a, 't, 'py> Materializer<'a, 't, 'py> {
                 None => none.clone(),
             };
             let kind = self.name(record.kind)?;
-            let declaration = self.classes.declaration.make((
+            let declaration = self.classes.declaration.make([
                 self.node(record.node)?,
-                kind,
+                kind.into_any(),
                 self.optional_node(record.keyword)?,
-                declarators,
-                record.start_byte,
-                record.end_byte,
+                declarators.into_any(),
+                record.start_byte.into_pyobject(py)?.into_any(),
+                record.end_byte.into_pyobject(py)?.into_any(),
                 loop_kind,
-                variables.clone(),
-            ))?;
+                variables.clone().into_any(),
+            ])?;
             declarations.push(declaration);
             owned.append(&variables)?;
             declaration_variables.push(variables);
@@ -1339,20 +1337,20 @@ impl<'a, 't, 'py> Materializer<'a, 't, 'py> {
                     Some(decl) => declarations[decl].clone(),
                     None => none.clone(),
                 };
-                definitions.append(self.classes.definition.make((
-                    self.kind(d.kind),
+                definitions.append(self.classes.definition.make([
+                    self.kind(d.kind).into_any(),
                     self.node(d.name)?,
                     self.node(d.node)?,
                     declaration,
-                ))?)?;
+                ])?)?;
             }
             let references = PyList::empty(py);
-            let variable = self.classes.variable.make((
-                self.name(record.name)?,
+            let variable = self.classes.variable.make([
+                self.name(record.name)?.into_any(),
                 scopes[record.scope].clone(),
-                definitions,
-                references.clone(),
-            ))?;
+                definitions.into_any(),
+                references.clone().into_any(),
+            ])?;
             variables.push(variable);
             owned.append(&references)?;
             variable_references.push(references);
@@ -1366,15 +1364,15 @@ impl<'a, 't, 'py> Materializer<'a, 't, 'py> {
                 Some(variable) => variables[variable].clone(),
                 None => none.clone(),
             };
-            let reference = self.classes.reference.make((
+            let reference = self.classes.reference.make([
                 self.node(record.identifier)?,
-                self.name(record.name)?,
+                self.name(record.name)?.into_any(),
                 scopes[record.scope].clone(),
-                PyBool::new(py, record.read).to_owned(),
-                PyBool::new(py, record.write).to_owned(),
-                PyBool::new(py, record.init).to_owned(),
+                PyBool::new(py, record.read).to_owned().into_any(),
+                PyBool::new(py, record.write).to_owned().into_any(),
+                PyBool::new(py, record.init).to_owned().into_any(),
                 resolved,
-            ))?;
+            ])?;
             references.append(&reference)?;
             made_references.push(reference);
         }
