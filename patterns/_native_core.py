@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
@@ -124,8 +124,12 @@ def python_walks() -> Iterator[None]:
             _state["module"] = module
 
 
+def _switched_off() -> bool:
+    return os.environ.get("FIXSTREAM_NATIVE", "1").strip().lower() in ("0", "false", "no", "off")
+
+
 def _load() -> ModuleType | None:
-    if os.environ.get("FIXSTREAM_NATIVE", "1").strip().lower() in ("0", "false", "no", "off"):
+    if _switched_off():
         log.info("native core off (FIXSTREAM_NATIVE=0): the engine runs in Python")
         return None
     try:
@@ -185,7 +189,10 @@ def _ranges(
     """Each list's nodes by range, identity (the same slot of the same tree), start
     point and kind: what a rule may read of a node found by the walk."""
     return {
-        kind: sorted((n.start_byte, -n.end_byte, n.id, tuple(n.start_point), n.type) for n in nodes)
+        kind: sorted(
+            (n.start_byte, -n.end_byte, n.id, (n.start_point[0], n.start_point[1]), n.type)
+            for n in nodes
+        )
         for kind, nodes in found.items()
     }
 
@@ -265,6 +272,31 @@ def native_index(
 
 
 WideRuns = tuple[list[int], list[int], list[int], list[int], list[int], list[bool]]
+
+
+_DEADLINE: list[Any] = []  # [the native Deadline class, or None], found once
+
+
+def native_deadline(seconds: float) -> Callable[[int, bool], bool] | None:
+    """A parse progress callback that asks tree-sitter to stop once ``seconds``
+    have passed, made natively (tree-sitter calls it every hundred or so steps);
+    None without the native module or with ``FIXSTREAM_NATIVE=0``. It reads no
+    tree, so it needs none of the walks' self-check (which itself parses)."""
+    if not _DEADLINE:
+        found = None
+        if not _switched_off():
+            try:
+                from . import _native  # type: ignore[attr-defined]
+            except ImportError:
+                pass
+            else:
+                found = getattr(_native, "Deadline", None)  # None from an older build
+        _DEADLINE.append(found)
+    kind = _DEADLINE[0]
+    if kind is None:
+        return None
+    deadline: Callable[[int, bool], bool] = kind(seconds)
+    return deadline
 
 
 def native_wide_runs(data: bytes) -> WideRuns | None:

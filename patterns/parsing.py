@@ -21,7 +21,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 
 from ._let_repair import repair_let_gaps
-from ._native_core import WideRuns, native_line_starts, native_wide_runs
+from ._native_core import WideRuns, native_deadline, native_line_starts, native_wide_runs
 from ._node_index import NodeIndex, Shape
 from .exceptions import ParseFailure, ParseTimeout, UnsupportedLanguage
 
@@ -390,11 +390,11 @@ def parse(
     lang = normalize_language(language)
     data = code.encode("utf-8", "surrogatepass")
     limit = parse_time_limit(len(data)) if time_limit is None else time_limit
-    deadline = time.monotonic() + limit
+    give_up = _deadline(limit)
     parser = _parser(lang)
     try:
-        tree = _run_parser(parser, data, deadline, old_tree)
-        tree = repair_let_gaps(data, tree, lambda copy: _run_parser(parser, copy, deadline))
+        tree = _run_parser(parser, data, give_up, old_tree)
+        tree = repair_let_gaps(data, tree, lambda copy: _run_parser(parser, copy, give_up))
     except ValueError:
         parser.reset()  # a cancelled parser would otherwise resume this parse
         raise ParseTimeout(
@@ -410,20 +410,32 @@ class _NoTree(Exception):
     """tree-sitter returned no tree."""
 
 
-def _run_parser(
-    parser: tree_sitter.Parser,
-    data: bytes,
-    deadline: float,
-    old_tree: tree_sitter.Tree | None = None,
-) -> tree_sitter.Tree:
-    """One tree-sitter parse of ``data``; raises ValueError when ``deadline``
-    (``time.monotonic``) passes, :class:`_NoTree` when no tree comes back."""
-
-    def read(offset: int, _point: tree_sitter.Point) -> bytes:
-        return data[offset : offset + _CHUNK]
+def _deadline(seconds: float) -> Callable[[int, bool], bool]:
+    """A progress callback for tree-sitter that asks it to stop once ``seconds``
+    have passed (natively made where the native core is built)."""
+    native = native_deadline(seconds)
+    if native is not None:
+        return native
+    deadline = time.monotonic() + seconds
 
     def give_up(_offset: int, _has_error: bool) -> bool:
         return time.monotonic() > deadline
+
+    return give_up
+
+
+def _run_parser(
+    parser: tree_sitter.Parser,
+    data: bytes,
+    give_up: Callable[[int, bool], bool],
+    old_tree: tree_sitter.Tree | None = None,
+) -> tree_sitter.Tree:
+    """One tree-sitter parse of ``data``; raises ValueError when ``give_up`` (a
+    progress callback, see :func:`_deadline`) stops it, :class:`_NoTree` when no
+    tree comes back."""
+
+    def read(offset: int, _point: tree_sitter.Point) -> bytes:
+        return data[offset : offset + _CHUNK]
 
     if old_tree is None:  # tree-sitter takes no None for old_tree
         tree = parser.parse(read, progress_callback=give_up)

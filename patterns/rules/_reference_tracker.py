@@ -30,6 +30,8 @@ __all__ = ["global_calls", "static_value"]
 # Global objects through which a global is also reachable (ESLint 9 knows only
 # `globalThis` without an environment configured).
 _GLOBAL_OBJECTS: Final = ("globalThis",)
+# Per global name: it and the global objects' names, as bytes (the pre-check's words).
+_WORDS: dict[str, tuple[bytes, ...]] = {}
 _LOGICAL: Final = frozenset({"&&", "||", "??"})
 _TS_CASTS: Final = frozenset({"as_expression", "satisfies_expression", "non_null_expression"})
 _MAX_DEPTH: Final = 32
@@ -279,7 +281,13 @@ def global_calls(ctx: RuleContext, path: tuple[str, ...]) -> list[Node]:
     """Call expressions that call the global ``path`` (``("Math", "pow")``), in
     document order, each once."""
     data = ctx.source.data
-    if not any(name.encode() in data for name in (path[0], *_GLOBAL_OBJECTS)):
+    words = _WORDS.get(path[0])
+    if words is None:
+        words = _WORDS[path[0]] = tuple(name.encode() for name in (path[0], *_GLOBAL_OBJECTS))
+    for word in words:
+        if word in data:
+            break
+    else:
         return []  # no read of the global, nor of a global object, can be there
     tracker = _Tracker(ctx)
     comments = _comment_globals(ctx)

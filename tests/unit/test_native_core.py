@@ -228,3 +228,31 @@ def test_line_starts_agree(text: str) -> None:
 
     assert MODULE is not None
     assert MODULE.line_starts(text.encode("utf-8", "surrogatepass")) == _line_starts(text)
+
+
+@needs_native
+def test_the_native_deadline_gives_up_as_the_python_one_would() -> None:
+    import time
+
+    from patterns._native_core import native_deadline
+
+    soon = native_deadline(0.05)
+    assert soon is not None and soon(0, False) is False
+    time.sleep(0.06)
+    assert soon(10, True) is True
+    passed = native_deadline(-1.0)
+    assert passed is not None and passed(0, False) is True
+    for never in (float("inf"), 1e300, float("nan")):  # `monotonic() + limit` never passes
+        callback = native_deadline(never)
+        assert callback is not None and callback(0, False) is False
+
+
+@needs_native
+def test_parse_gives_up_in_time_with_the_native_deadline() -> None:
+    from patterns.exceptions import ParseTimeout
+    from patterns.parsing import _deadline
+
+    assert type(_deadline(1.0)).__name__ == "Deadline"
+    broken = "(" * 4000 + "[{" * 4000
+    with pytest.raises(ParseTimeout):
+        parse(broken, "javascript", time_limit=0.0)
