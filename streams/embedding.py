@@ -174,26 +174,26 @@ class EmbeddingService:
                 if hit is not None and isinstance(hit.get("embedding"), list):
                     return [float(x) for x in hit["embedding"]]
             future = self._inflight.get(key)
-            owner = future is None  # requests for a region in flight share its encoding
-            if future is None:
-                future = loop.create_future()
-                self._inflight[key] = future
-                future.add_done_callback(self._forget(key))
-                self._enqueue((region, future))
-            vector = await asyncio.shield(future)
-            if owner and vector is not None and self.cache is not None:
-                await self.cache.set(key, {"embedding": vector})  # once per encoding
-            return vector
+            if future is not None:  # requests for a region in flight share its encoding
+                return await asyncio.shield(future)
+            future = loop.create_future()
+            self._inflight[key] = future
+            self._enqueue((region, future))
+            try:
+                vector = await asyncio.shield(future)
+                if vector is not None and self.cache is not None:
+                    await self.cache.set(key, {"embedding": vector})  # once per encoding
+                return vector
+            finally:
+                # Only now: a request that comes between the encoding and its caching
+                # still finds it in flight (and shares it) instead of encoding it again.
+                if self._inflight.get(key) is future:
+                    del self._inflight[key]
         except asyncio.CancelledError:
             raise
         except Exception:  # one region must never break the stream
             log.exception("embedding a region failed")
             return None
-
-    def _forget(self, key: str) -> Callable[[asyncio.Future[list[float] | None]], None]:
-        def forget(_: asyncio.Future[list[float] | None]) -> None:
-            self._inflight.pop(key, None)
-        return forget
 
     def _enqueue(self, item: _Pending) -> None:
         self._queue.append(item)

@@ -108,6 +108,32 @@ async def test_fix_results_do_not_wait_for_a_slow_encoder(worker: Worker) -> Non
     assert set(flags.tolist()) == {0.0, 1.0}
 
 
+async def test_a_request_while_an_encoding_is_being_cached_shares_it(
+    worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = GatedEncoder(gated=False)
+    service = with_encoder(worker, encoder)
+    assert service.cache is not None and await service.start()
+    # The cache's writes wait until the test lets them: the window between an
+    # encoding's end and its caching, which a request may fall into.
+    writes = asyncio.Event()
+    real_set = service.cache.set
+
+    async def slow_set(key: str, value: dict[str, object], ttl: float | None = None) -> None:
+        await writes.wait()
+        await real_set(key, value, ttl)
+
+    monkeypatch.setattr(service.cache, "set", slow_set)
+    first = service.request(CODE)
+    assert first is not None and await until(encoder.finished)
+    await asyncio.sleep(0.05)  # the encoding's result reaches the loop; caching waits
+    second = await asyncio.wait_for(service.embed(CODE), 10)
+    writes.set()
+    assert second is not None and await first == second
+    assert len(encoder.batches) == 1, "the second request encoded the region again"
+    assert await service.embed(CODE) == second and len(encoder.batches) == 1  # now cached
+
+
 async def test_the_encoder_has_its_own_thread_so_fixes_never_queue_behind_it(
         worker: Worker) -> None:
     encoder = GatedEncoder()
