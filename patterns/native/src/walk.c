@@ -98,7 +98,7 @@ static inline TSSymbol public_symbol(const TSLanguage *language, TSSymbol symbol
   return language->public_symbol_map[symbol];
 }
 
-// Whether a child with this alias is visible (a cursor stops there) and named.
+// Whether a child with this alias is visible (a cursor stops there); and named.
 static inline bool is_visible(Subtree child, TSSymbol alias) {
   return alias || ts_subtree_visible(child);
 }
@@ -115,53 +115,26 @@ static inline TSNode make_node(const TSTree *tree, const Subtree *slot, Length p
   };
 }
 
-// Every visible named node under `root` (`root` included) whose kind (public
-// symbol) has a non-zero entry in `wanted` (`wanted_count` entries), in preorder.
-// Returns 0, or -1 when memory ran out (the walk is then incomplete).
-int fs_walk_named(TSNode root, const uint8_t *wanted, uint32_t wanted_count, fs_emit emit, void *context) {
-  const TSTree *tree = root.tree;
-  const TSLanguage *language = tree->language;
-  const Subtree *slot = (const Subtree *)root.id;
-  TSSymbol root_alias = (TSSymbol)root.context[3];
-  if (is_named(language, *slot, root_alias)) {
-    TSSymbol kind = public_symbol(language, root_alias ? root_alias : ts_subtree_symbol(*slot));
-    if (kind < wanted_count && wanted[kind]) emit(context, root, kind);
-  }
-  if (ts_subtree_child_count(*slot) == 0) return 0;
-  Stack stack;
-  stack_init(&stack);
-  Length start = {root.context[0], {root.context[1], root.context[2]}};
-  if (!stack_push(&stack, language, *slot, start)) return -1;
-  while (stack.size > 0) {
-    Level *top = &stack.levels[stack.size - 1];
-    if (top->index == top->parent.ptr->child_count) {
-      stack.size--;
-      continue;
-    }
-    Length position;
-    TSSymbol alias;
-    const Subtree *child = next_child(top, &position, &alias);
-    Subtree value = *child;
-    if (is_visible(value, alias) && is_named(language, value, alias)) {
-      TSSymbol kind = public_symbol(language, alias ? alias : ts_subtree_symbol(value));
-      if (kind < wanted_count && wanted[kind]) emit(context, make_node(tree, child, position, alias), kind);
-    }
-    if (ts_subtree_child_count(value) > 0 && !stack_push(&stack, language, value, position)) {
-      stack_free(&stack);
-      return -1;
-    }
-  }
-  stack_free(&stack);
-  return 0;
-}
-
-// The children of `node` that a cursor visits (its visible children, looking
-// through hidden ones), or only the named ones, in order; `kind` is each one's
-// public symbol. Returns 0, or -1 when memory ran out.
-int fs_children(TSNode node, bool named_only, fs_emit emit, void *context) {
+// The one walk behind both entry points below: the visible named nodes under
+// `node`, in preorder, each with its kind (public symbol) when `wanted` is NULL or
+// has a non-zero entry for it (`wanted_count` entries). `whole_tree`: `node` itself
+// and every descendant; else only `node`'s children, as a cursor visits them (its
+// visible children, looking through hidden ones). Returns 0, or -1 when memory ran
+// out (the walk is then incomplete). Inlined into each entry point, so that each
+// is compiled for its own `whole_tree` and `wanted`.
+static inline __attribute__((always_inline)) int walk(
+    TSNode node, bool whole_tree, const uint8_t *wanted, uint32_t wanted_count,
+    fs_emit emit, void *context) {
   const TSTree *tree = node.tree;
   const TSLanguage *language = tree->language;
   const Subtree *slot = (const Subtree *)node.id;
+  if (whole_tree) {
+    TSSymbol alias = (TSSymbol)node.context[3];
+    if (is_named(language, *slot, alias)) {
+      TSSymbol kind = public_symbol(language, alias ? alias : ts_subtree_symbol(*slot));
+      if (!wanted || (kind < wanted_count && wanted[kind])) emit(context, node, kind);
+    }
+  }
   if (ts_subtree_child_count(*slot) == 0) return 0;
   Stack stack;
   stack_init(&stack);
@@ -177,16 +150,31 @@ int fs_children(TSNode node, bool named_only, fs_emit emit, void *context) {
     TSSymbol alias;
     const Subtree *child = next_child(top, &position, &alias);
     Subtree value = *child;
-    if (is_visible(value, alias)) {
-      if (!named_only || is_named(language, value, alias)) {
-        TSSymbol kind = public_symbol(language, alias ? alias : ts_subtree_symbol(value));
+    bool visible = is_visible(value, alias);
+    if (visible && is_named(language, value, alias)) {
+      TSSymbol kind = public_symbol(language, alias ? alias : ts_subtree_symbol(value));
+      if (!wanted || (kind < wanted_count && wanted[kind])) {
         emit(context, make_node(tree, child, position, alias), kind);
       }
-    } else if (ts_subtree_child_count(value) > 0 && !stack_push(&stack, language, value, position)) {
+    }
+    // A visible child ends a children walk; a hidden one is looked through.
+    if ((whole_tree || !visible) && ts_subtree_child_count(value) > 0 &&
+        !stack_push(&stack, language, value, position)) {
       stack_free(&stack);
       return -1;
     }
   }
   stack_free(&stack);
   return 0;
+}
+
+// Every visible named node under `root` (`root` included) whose kind has a
+// non-zero entry in `wanted`, in preorder.
+int fs_walk_named(TSNode root, const uint8_t *wanted, uint32_t wanted_count, fs_emit emit, void *context) {
+  return walk(root, true, wanted, wanted_count, emit, context);
+}
+
+// The named children of `node` that a cursor visits, in order.
+int fs_named_children(TSNode node, fs_emit emit, void *context) {
+  return walk(node, false, NULL, 0, emit, context);
 }

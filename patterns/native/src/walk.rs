@@ -20,7 +20,7 @@ extern "C" {
         emit: Emit,
         context: *mut c_void,
     ) -> c_int;
-    fn fs_children(node: ts::TSNode, named_only: bool, emit: Emit, context: *mut c_void) -> c_int;
+    fn fs_named_children(node: ts::TSNode, emit: Emit, context: *mut c_void) -> c_int;
 }
 
 unsafe extern "C" fn push_pair(context: *mut c_void, node: ts::TSNode, kind: u16) {
@@ -54,7 +54,7 @@ pub fn named_children<'t>(node: Node<'t>, found: &mut Vec<Node<'t>>) {
     // `Node` is a `TSNode` and a lifetime marker: the walk pushes `TSNode`s onto the
     // same memory. SAFETY: the nodes pushed belong to `node`'s tree, alive for 't.
     let raw = found as *mut Vec<Node<'t>> as *mut Vec<ts::TSNode>;
-    let status = unsafe { fs_children(node.into_raw(), true, push_node, raw as *mut c_void) };
+    let status = unsafe { fs_named_children(node.into_raw(), push_node, raw as *mut c_void) };
     // Only a hidden nesting deeper than 64 needs memory, and allocation failing
     // aborts anyway in Rust; a failure here is a broken tree.
     assert_eq!(status, 0, "out of memory while reading a node's children");
@@ -65,6 +65,6 @@ pub fn named_children<'t>(node: Node<'t>, found: &mut Vec<Node<'t>>) {
 pub fn named_children_with_kinds(node: Node<'_>, found: &mut Vec<(ts::TSNode, u16)>) {
     // SAFETY: as in `named_children`; the callback only pushes onto `found`.
     let status =
-        unsafe { fs_children(node.into_raw(), true, push_pair, found as *mut _ as *mut c_void) };
+        unsafe { fs_named_children(node.into_raw(), push_pair, found as *mut _ as *mut c_void) };
     assert_eq!(status, 0, "out of memory while reading a node's children");
 }
