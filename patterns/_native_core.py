@@ -16,6 +16,7 @@ Python only.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -274,7 +275,16 @@ def native_index(
 WideRuns = tuple[list[int], list[int], list[int], list[int], list[int], list[bool]]
 
 
-_DEADLINE: list[Any] = []  # [the native Deadline class, or None], found once
+@functools.cache
+def _deadline_class() -> Any:
+    """The native Deadline class, or None (found once)."""
+    if _switched_off():
+        return None
+    try:
+        from . import _native  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(_native, "Deadline", None)  # None from an older build
 
 
 def native_deadline(seconds: float) -> Callable[[int, bool], bool] | None:
@@ -282,21 +292,8 @@ def native_deadline(seconds: float) -> Callable[[int, bool], bool] | None:
     have passed, made natively (tree-sitter calls it every hundred or so steps);
     None without the native module or with ``FIXSTREAM_NATIVE=0``. It reads no
     tree, so it needs none of the walks' self-check (which itself parses)."""
-    if not _DEADLINE:
-        found = None
-        if not _switched_off():
-            try:
-                from . import _native  # type: ignore[attr-defined]
-            except ImportError:
-                pass
-            else:
-                found = getattr(_native, "Deadline", None)  # None from an older build
-        _DEADLINE.append(found)
-    kind = _DEADLINE[0]
-    if kind is None:
-        return None
-    deadline: Callable[[int, bool], bool] = kind(seconds)
-    return deadline
+    kind = _deadline_class()
+    return None if kind is None else kind(seconds)
 
 
 def native_wide_runs(data: bytes) -> WideRuns | None:
