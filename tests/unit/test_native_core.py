@@ -200,13 +200,17 @@ _TEXT = st.text(
 
 
 @needs_native
+@pytest.mark.parametrize("scan", ["wide_runs", "line_starts"])
 @settings(max_examples=400, deadline=None)
-@given(_TEXT)
-def test_wide_runs_agree(text: str) -> None:
-    from patterns.parsing import _wide_runs
+@given(text=_TEXT)
+def test_byte_scans_agree(scan: str, text: str) -> None:
+    """Each native scan of the UTF-8 bytes gives what its Python twin in
+    patterns.parsing (``_wide_runs``, ``_line_starts``) gives for the text."""
+    import patterns.parsing
 
     assert MODULE is not None
-    assert MODULE.wide_runs(text.encode("utf-8", "surrogatepass")) == _wide_runs(text)
+    native = getattr(MODULE, scan)(text.encode("utf-8", "surrogatepass"))
+    assert native == getattr(patterns.parsing, f"_{scan}")(text)
 
 
 @needs_native
@@ -218,16 +222,6 @@ def test_release_empties_the_native_model() -> None:
     assert variable.references and manager._owned
     manager.release()
     assert not variable.references and not manager.scopes and not manager._owned
-
-
-@needs_native
-@settings(max_examples=400, deadline=None)
-@given(_TEXT)
-def test_line_starts_agree(text: str) -> None:
-    from patterns.parsing import _line_starts
-
-    assert MODULE is not None
-    assert MODULE.line_starts(text.encode("utf-8", "surrogatepass")) == _line_starts(text)
 
 
 @needs_native
