@@ -215,7 +215,9 @@ def _scopes_with(module: Any, source: ParsedSource, source_type: SourceType) -> 
 
 
 _IndexIds = tuple[list[tuple[int, str]], list[tuple[str, int, list[int], list[int], bool]]]
-_INDEX_IDS: dict[tuple[Language, tuple[str, ...], tuple[Shape, ...]], _IndexIds] = {}
+# The native IndexPlan per grammar, kinds and shapes (the node index asks with the
+# same constants for every tree): its id tables are built once, not per tree.
+_INDEX_PLANS: dict[tuple[Language, tuple[str, ...], tuple[Shape, ...]], Any] = {}
 
 
 def _index_ids(language: Language, kinds: Sequence[str], shapes: Sequence[Shape]) -> _IndexIds:
@@ -246,10 +248,10 @@ def _index_with(
 ) -> dict[str, list[Node]]:
     language = tree.language
     key = (language, tuple(kinds), tuple(shapes))
-    ids = _INDEX_IDS.get(key)
-    if ids is None:
-        ids = _INDEX_IDS[key] = _index_ids(language, kinds, shapes)
-    found: dict[str, list[Node]] = module.index_nodes(tree, tree.root_node, *ids)
+    plan = _INDEX_PLANS.get(key)
+    if plan is None:
+        plan = _INDEX_PLANS[key] = module.IndexPlan(*_index_ids(language, kinds, shapes))
+    found: dict[str, list[Node]] = plan.collect(tree, tree.root_node)
     return found
 
 

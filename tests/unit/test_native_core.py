@@ -159,11 +159,12 @@ def test_the_layout_check_refuses_other_objects() -> None:
     source = parse("let a = 1;", "javascript")
     with pytest.raises(TypeError):
         MODULE.build_scopes(source.root, source.root, source.data, "module", ())
+    plan = MODULE.IndexPlan([], [])
     with pytest.raises(TypeError):
-        MODULE.index_nodes(source.tree, source.tree, [], [])
+        plan.collect(source.tree, source.tree)
     other = parse("let b = 2;", "javascript")
     with pytest.raises(TypeError, match="does not belong"):
-        MODULE.index_nodes(source.tree, other.root, [], [])
+        plan.collect(source.tree, other.root)
 
 
 @needs_native
@@ -177,7 +178,7 @@ def test_the_self_check_notices_a_walk_that_differs() -> None:
         return tuple(result)
 
     assert _self_check(MODULE) == ""
-    wrong = SimpleNamespace(build_scopes=flips_a_write, index_nodes=MODULE.index_nodes)
+    wrong = SimpleNamespace(build_scopes=flips_a_write, IndexPlan=MODULE.IndexPlan)
     assert "scopes" in _self_check(wrong)
 
 

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyTuple};
 
 mod index;
 mod pyts;
@@ -39,25 +39,6 @@ fn build_scopes<'py>(
         declarator: scope::ModelClass::new(classes.get_item(5)?)?,
     };
     scope::build(&layout, data.as_bytes(), source_type, &classes, codes)
-}
-
-/// ``index_nodes(tree, root, kinds, shapes) -> {kind or shape name: [nodes]}``;
-/// ``kinds`` is a list of ``(kind id, kind name)``, ``shapes`` of ``(shape name,
-/// kind id, [field ids], [child kind ids], negated)``.
-#[pyfunction]
-#[allow(clippy::type_complexity)]
-fn index_nodes<'py>(
-    tree: &Bound<'py, PyAny>,
-    root: &Bound<'py, PyAny>,
-    kinds: Vec<(u16, Bound<'py, PyString>)>,
-    shapes: Vec<(Bound<'py, PyString>, u16, Vec<u16>, Vec<u16>, bool)>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let layout = pyts::Layout::check(tree, root)?;
-    let shapes: Vec<index::Shape<'py>> = shapes
-        .into_iter()
-        .map(|(name, kind, fields, kinds, negated)| index::Shape { kind, fields, kinds, negated, name })
-        .collect();
-    index::collect(&layout, &kinds, &shapes)
 }
 
 /// ``wide_runs(data) -> (char_starts, lengths, byte_starts, byte_ends, shifts,
@@ -112,7 +93,7 @@ impl Deadline {
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(build_scopes, module)?)?;
-    module.add_function(wrap_pyfunction!(index_nodes, module)?)?;
+    module.add_class::<index::IndexPlan>()?;
     module.add_function(wrap_pyfunction!(wide_runs, module)?)?;
     module.add_function(wrap_pyfunction!(line_starts, module)?)?;
     module.add_class::<Deadline>()?;
