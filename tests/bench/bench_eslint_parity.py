@@ -13,9 +13,8 @@ nothing of the engine's own parse step around it). Files ESLint cannot parse are
 the parity figure and counted apart. Then ``--repeat`` paired rounds run ESLint's fix
 and the engine's back to back (each first in turn) and print the ratio of each
 round: the machine's speed drifts over the minutes the best-of timings above are
-taken apart. For the
-same reason the engine and the bare parse of every text it parses also run in
-``--repeat`` interleaved rounds, taking turns every few files.
+taken apart. For the same reason the engine and the bare parse of every text it
+parses also run in ``--repeat`` interleaved rounds, taking turns every few files.
 
 Targets: 99 % of the files fixed identically; fixstream at least 5x ESLint's
 files/s; the whole engine within 3x of the bare parse time.
