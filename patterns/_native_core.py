@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
+import tree_sitter
 from tree_sitter import Language, Node, Tree
 
 from ._scope_model import (
@@ -47,6 +49,7 @@ __all__ = [
     "native",
     "native_index",
     "native_line_starts",
+    "native_parser",
     "native_scopes",
     "native_wide_runs",
     "python_walks",
@@ -278,24 +281,68 @@ WideRuns = tuple[list[int], list[int], list[int], list[int], list[int], list[boo
 
 
 @functools.cache
-def _deadline_class() -> Any:
-    """The native Deadline class, or None (found once)."""
+def _unchecked_module() -> ModuleType | None:
+    """The native module for its parser, which needs none of the walks'
+    self-check (that check itself parses): None when off or not built."""
     if _switched_off():
         return None
     try:
         from . import _native  # type: ignore[attr-defined]
     except ImportError:
         return None
-    return getattr(_native, "Deadline", None)  # None from an older build
+    return _native
 
 
-def native_deadline(seconds: float) -> Callable[[int, bool], bool] | None:
-    """A parse progress callback that asks tree-sitter to stop once ``seconds``
-    have passed, made natively (tree-sitter calls it every hundred or so steps);
-    None without the native module or with ``FIXSTREAM_NATIVE=0``. It reads no
-    tree, so it needs none of the walks' self-check (which itself parses)."""
-    kind = _deadline_class()
-    return None if kind is None else kind(seconds)
+def native_parser(parser: tree_sitter.Parser) -> Any | None:
+    """A native parser with the grammar of py-tree-sitter's ``parser``, making the
+    same trees (see ``patterns/native/src/parser.rs``), or None without the native
+    core, with ``FIXSTREAM_NATIVE=0`` or when it parses :data:`_SAMPLES`
+    differently from ``parser``. One thread only, like ``parser`` itself.
+
+    ``made.parse(data, seconds, old_tree=None)`` returns a ``Tree`` or raises
+    ValueError once ``seconds`` have passed (never for NaN or infinity)."""
+    module = _unchecked_module()
+    kind = None if module is None else getattr(module, "Parser", None)
+    if kind is None:
+        return None
+    try:
+        made = kind(parser.parse(b""))
+        for _, code in _SAMPLES:
+            data = code.encode()
+            theirs = parser.parse(data)
+            ours = made.parse(data, math.inf)
+            if _preorder(ours) != _preorder(theirs):
+                raise ValueError("a sample parses differently")
+            # The last byte (a line break) becomes `;`: an incremental parse.
+            end = len(data) - 1
+            row = data.count(b"\n", 0, end)
+            start_point = (row, end - (data.rfind(b"\n", 0, end) + 1))
+            end_point = (row + 1, 0)
+            ours.edit(end, end + 1, end + 1, start_point, end_point, (row, start_point[1] + 1))
+            changed = data[:end] + b";"
+            if _preorder(made.parse(changed, math.inf, ours)) != _preorder(parser.parse(changed)):
+                raise ValueError("a sample parses differently after an edit")
+    except Exception as error:  # a layout the module refuses, or a different core
+        log.warning("native parser not used (%s: %s)", type(error).__name__, error)
+        return None
+    return made
+
+
+def _preorder(tree: Tree) -> list[tuple[int, int, int, bool, bool]]:
+    """Every node of ``tree``: kind, range, whether it is named and missing."""
+    found = []
+    cursor = tree.walk()
+    while True:
+        node = cursor.node
+        assert node is not None
+        found.append((node.kind_id, node.start_byte, node.end_byte, node.is_named, node.is_missing))
+        if cursor.goto_first_child() or cursor.goto_next_sibling():
+            continue
+        while cursor.goto_parent():
+            if cursor.goto_next_sibling():
+                break
+        else:
+            return found
 
 
 def native_wide_runs(data: bytes) -> WideRuns | None:

@@ -7,21 +7,25 @@ converts between byte offsets, character offsets and ESLint-style positions.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import logging
 import re
+import sys
 import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from pathlib import PurePath
-from typing import Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import tree_sitter
 import tree_sitter_javascript
 import tree_sitter_typescript
 
 from ._let_repair import repair_let_gaps
-from ._native_core import WideRuns, native_deadline, native_line_starts, native_wide_runs
+from ._native_core import WideRuns, native_line_starts, native_parser, native_wide_runs
 from ._node_index import NodeIndex, Shape
 from .exceptions import ParseFailure, ParseTimeout, UnsupportedLanguage
 
@@ -37,6 +41,8 @@ __all__ = [
     "parse",
     "parse_time_limit",
 ]
+
+log = logging.getLogger(__name__)
 
 Language = Literal["javascript", "typescript", "tsx"]
 
@@ -110,12 +116,16 @@ def _parser(language: Language) -> tree_sitter.Parser:
         _PARSERS.cache = cache
     parser = cache.get(language)
     if parser is None:
-        with _GRAMMARS_LOCK:
-            grammar = _GRAMMARS.get(language)
-            if grammar is None:
-                grammar = _GRAMMARS[language] = _load(language)
-        parser = cache[language] = tree_sitter.Parser(grammar)
+        parser = cache[language] = tree_sitter.Parser(_grammar(language))
     return parser
+
+
+def _grammar(language: Language) -> tree_sitter.Language:
+    with _GRAMMARS_LOCK:
+        grammar = _GRAMMARS.get(language)
+        if grammar is None:
+            grammar = _GRAMMARS[language] = _load(language)
+    return grammar
 
 
 class ParsedSource:
@@ -390,13 +400,11 @@ def parse(
     lang = normalize_language(language)
     data = code.encode("utf-8", "surrogatepass")
     limit = parse_time_limit(len(data)) if time_limit is None else time_limit
-    give_up = _deadline(limit)
-    parser = _parser(lang)
+    run = _runner(lang, limit)
     try:
-        tree = _run_parser(parser, data, give_up, old_tree)
-        tree = repair_let_gaps(data, tree, lambda copy: _run_parser(parser, copy, give_up))
+        tree = run(data, old_tree)
+        tree = repair_let_gaps(data, tree, run)
     except ValueError:
-        parser.reset()  # a cancelled parser would otherwise resume this parse
         raise ParseTimeout(
             f"tree-sitter could not parse this {lang} source within {limit:.1f}s; "
             "it is probably badly broken"
@@ -410,12 +418,48 @@ class _NoTree(Exception):
     """tree-sitter returned no tree."""
 
 
+def _runner(language: Language, seconds: float) -> Callable[..., tree_sitter.Tree]:
+    """``run(data, old_tree=None) -> Tree``: parses with ``language`` until
+    ``seconds`` from now have passed, for every parse it makes (a source and its
+    let repair share the budget); raises ValueError once they have."""
+    native = _native_parser(language)
+    if native is not None:
+        until = time.monotonic() + seconds
+
+        def run_native(data: bytes, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.Tree:
+            tree: tree_sitter.Tree = native.parse(data, until - time.monotonic(), old_tree)
+            return tree
+
+        return run_native
+    parser = _parser(language)
+    give_up = _deadline(seconds)
+
+    def run(data: bytes, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.Tree:
+        try:
+            return _run_parser(parser, data, give_up, old_tree)
+        except ValueError:
+            parser.reset()  # a cancelled parser would otherwise resume this parse
+            raise
+
+    return run
+
+
+def _native_parser(language: Language) -> Any | None:
+    """This thread's native parser for ``language`` (see
+    :func:`patterns._native_core.native_parser`), or None without one."""
+    cache: dict[Language, Any] | None = getattr(_PARSERS, "native", None)
+    if cache is None:
+        cache = _PARSERS.native = {}
+    try:
+        return cache[language]
+    except KeyError:
+        made = cache[language] = native_parser(_parser(language))
+        return made
+
+
 def _deadline(seconds: float) -> Callable[[int, bool], bool]:
     """A progress callback for tree-sitter that asks it to stop once ``seconds``
-    have passed (natively made where the native core is built)."""
-    native = native_deadline(seconds)
-    if native is not None:
-        return native
+    have passed."""
     deadline = time.monotonic() + seconds
 
     def give_up(_offset: int, _has_error: bool) -> bool:
@@ -430,20 +474,62 @@ def _run_parser(
     give_up: Callable[[int, bool], bool],
     old_tree: tree_sitter.Tree | None = None,
 ) -> tree_sitter.Tree:
-    """One tree-sitter parse of ``data``; raises ValueError when ``give_up`` (a
+    """One py-tree-sitter parse of ``data``; raises ValueError when ``give_up`` (a
     progress callback, see :func:`_deadline`) stops it, :class:`_NoTree` when no
-    tree comes back."""
+    tree comes back.
+
+    py-tree-sitter honours the callback only when it reads through a callable, and
+    its 0.26.1 read wrapper keeps a reference to each chunk the callable returns;
+    those are given back here (see :func:`_references_kept_per_chunk`), or every
+    parse would keep its source bytes alive for good.
+    """
+    returned: list[bytes] = []
 
     def read(offset: int, _point: tree_sitter.Point) -> bytes:
-        return data[offset : offset + _CHUNK]
+        chunk = data[offset : offset + _CHUNK]
+        returned.append(chunk)
+        return chunk
 
-    if old_tree is None:  # tree-sitter takes no None for old_tree
-        tree = parser.parse(read, progress_callback=give_up)
-    else:
-        tree = parser.parse(read, old_tree=old_tree, progress_callback=give_up)
+    try:
+        if old_tree is None:  # tree-sitter takes no None for old_tree
+            tree = parser.parse(read, progress_callback=give_up)
+        else:
+            tree = parser.parse(read, old_tree=old_tree, progress_callback=give_up)
+    finally:
+        kept = _references_kept_per_chunk()
+        for chunk in returned:  # the list's own reference keeps each alive meanwhile
+            for _ in range(kept):
+                _PY_DECREF(chunk)
+        returned.clear()
     if tree is None:
         raise _NoTree
     return tree
+
+
+_PY_DECREF: Final = ctypes.pythonapi.Py_DecRef
+_PY_DECREF.argtypes = (ctypes.py_object,)
+_PY_DECREF.restype = None
+
+
+@functools.cache
+def _references_kept_per_chunk() -> int:
+    """How many references py-tree-sitter's ``Parser.parse`` keeps to each chunk a
+    read callable returns: measured once on a probe, so that a release without the
+    leak is not given back references it never took."""
+    parser = tree_sitter.Parser(_grammar("javascript"))
+    chunk = bytes(bytearray(b"x;"))  # a new object, referenced only here
+    before = sys.getrefcount(chunk)
+
+    def read(offset: int, _point: tree_sitter.Point) -> bytes:
+        return chunk if offset == 0 else b""
+
+    tree = parser.parse(read, progress_callback=lambda _offset, _has_error: False)
+    del tree, read  # the tree holds the callable, which holds the chunk's cell
+    kept = sys.getrefcount(chunk) - before
+    if kept not in (0, 1):
+        log.warning("py-tree-sitter kept %d references to a parse's chunk; not given back", kept)
+        return 0
+    return kept
 
 
 def has_syntax_errors(tree: tree_sitter.Tree | ParsedSource) -> bool:

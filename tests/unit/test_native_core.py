@@ -226,28 +226,44 @@ def test_release_empties_the_native_model() -> None:
 
 
 @needs_native
-def test_the_native_deadline_gives_up_as_the_python_one_would() -> None:
-    import time
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_the_native_parser_makes_the_trees_py_tree_sitter_makes(language: str) -> None:
+    from patterns._native_core import _preorder
+    from patterns.parsing import _native_parser, _parser
 
-    from patterns._native_core import native_deadline
-
-    soon = native_deadline(0.05)
-    assert soon is not None and soon(0, False) is False
-    time.sleep(0.06)
-    assert soon(10, True) is True
-    passed = native_deadline(-1.0)
-    assert passed is not None and passed(0, False) is True
-    for never in (float("inf"), 1e300, float("nan")):  # `monotonic() + limit` never passes
-        callback = native_deadline(never)
-        assert callback is not None and callback(0, False) is False
+    native = _native_parser(language)
+    assert type(native).__name__ == "Parser"
+    for code in (
+        "var a = 1;\nlet\nb = 2; // a comment\nf(a, b)",
+        "if (x) { y() } else z\n/re/g.test(`t${u}`)",
+        "const t = (a: number): string => `${a}`; let (;",  # errors in JavaScript
+        "",
+    ):
+        data = code.encode()
+        ours = native.parse(data, 10.0)
+        assert _preorder(ours) == _preorder(_parser(language).parse(data))
+        assert ours.root_node.text == data  # the tree's source is the bytes
+    # An incremental parse through the public API: the tree of the edited text.
+    edited = parse("let a = 1;\nlet b = a;\n", language, old_tree=None)
+    old = edited.tree
+    old.edit(4, 5, 7, (0, 4), (0, 5), (0, 7))
+    again = parse("let abc = 1;\nlet b = a;\n", language, old_tree=old)
+    assert _preorder(again.tree) == _preorder(_parser(language).parse(again.data))
 
 
 @needs_native
-def test_parse_gives_up_in_time_with_the_native_deadline() -> None:
+def test_the_native_parser_gives_up_in_time() -> None:
     from patterns.exceptions import ParseTimeout
-    from patterns.parsing import _deadline
+    from patterns.parsing import _native_parser
 
-    assert type(_deadline(1.0)).__name__ == "Deadline"
-    broken = "(" * 4000 + "[{" * 4000
-    with pytest.raises(ParseTimeout):
-        parse(broken, "javascript", time_limit=0.0)
+    native = _native_parser("javascript")
+    broken = ("(" * 4000 + "[{" * 4000).encode()
+    for limit in (0.0, -1.0):
+        with pytest.raises(ValueError):
+            native.parse(broken, limit)
+        with pytest.raises(ParseTimeout):
+            parse(broken.decode(), "javascript", time_limit=limit)
+    # The parser is reset after giving up: the next parse starts afresh.
+    assert parse("a = 1", "javascript").tree.root_node.type == "program"
+    for never in (float("inf"), 1e300, float("nan")):  # `monotonic() + limit` never passes
+        assert native.parse(broken, never).root_node.has_error

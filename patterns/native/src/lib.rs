@@ -1,16 +1,17 @@
 //! fixstream's native core: the two tree walks every analysis pays for (the scope
-//! analysis and the node index), over py-tree-sitter's own trees.
+//! analysis and the node index), over py-tree-sitter's own trees, and the parse
+//! that makes those trees.
 //!
 //! Everything here has a pure-Python twin that defines it (`patterns/_scope_walk.py`,
-//! `patterns/_node_index.py`); `patterns/_native_core.py` loads this module, checks
-//! it against those twins, and falls back to them when it is missing or differs.
-
-use std::time::{Duration, Instant};
+//! `patterns/_node_index.py`, py-tree-sitter's parser); `patterns/_native_core.py`
+//! loads this module, checks it against those twins, and falls back to them when it
+//! is missing or differs.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 mod index;
+mod parser;
 mod pyts;
 mod scope;
 mod text;
@@ -57,45 +58,12 @@ fn line_starts(data: &Bound<'_, PyBytes>) -> Vec<usize> {
     text::line_starts(data.as_bytes())
 }
 
-/// ``Deadline(seconds)``: a parse's progress callback (``progress_callback`` of
-/// py-tree-sitter's ``Parser.parse``) that asks to stop once ``seconds`` have
-/// passed since it was made. tree-sitter calls it every hundred or so steps of a
-/// parse; a Python function there costs a frame and a clock call each time.
-#[pyclass(frozen, module = "patterns._native")]
-struct Deadline {
-    /// None: never (an infinite, huge or NaN limit, as `time.monotonic() + limit`
-    /// would compare).
-    until: Option<Instant>,
-}
-
-#[pymethods]
-impl Deadline {
-    #[new]
-    fn new(seconds: f64) -> Self {
-        let now = Instant::now();
-        let until = if seconds.is_nan() {
-            None
-        } else if seconds <= 0.0 {
-            Some(now)
-        } else {
-            Duration::try_from_secs_f64(seconds).ok().and_then(|d| now.checked_add(d))
-        };
-        Deadline { until }
-    }
-
-    /// Whether the time is up (the arguments, where the parse is and whether it
-    /// has met an error, do not matter).
-    fn __call__(&self, _offset: u64, _has_error: bool) -> bool {
-        self.until.is_some_and(|until| Instant::now() > until)
-    }
-}
-
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(build_scopes, module)?)?;
     module.add_class::<index::IndexPlan>()?;
     module.add_function(wrap_pyfunction!(wide_runs, module)?)?;
     module.add_function(wrap_pyfunction!(line_starts, module)?)?;
-    module.add_class::<Deadline>()?;
+    module.add_class::<parser::Parser>()?;
     Ok(())
 }

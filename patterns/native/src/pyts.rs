@@ -86,6 +86,16 @@ impl<'py> Layout<'py> {
         self.py
     }
 
+    /// The tree-sitter tree (owned by the Python tree).
+    pub fn raw_tree(&self) -> *mut ts::TSTree {
+        self.tree
+    }
+
+    /// The Python tree's `tree_sitter.Language` (a borrowed reference).
+    pub fn language_object(&self) -> *mut ffi::PyObject {
+        unsafe { (*(self.tree_obj as *mut PyTree)).language }
+    }
+
     /// The root node, borrowed from the tree (alive as long as the Python tree is).
     pub fn root<'t>(&self) -> Node<'t> {
         unsafe { Node::from_raw(ts::ts_tree_root_node(self.tree)) }
@@ -109,6 +119,32 @@ impl<'py> Layout<'py> {
             Ok(Bound::from_owned_ptr(self.py, obj))
         }
     }
+}
+
+/// A new py-tree-sitter `Tree` of type `tree_type` (a type [`Layout::check`]
+/// accepted) that owns `tree`, as py-tree-sitter's `Parser.parse` makes one:
+/// its `source` is `source`, its `language` is `language`.
+///
+/// # Safety
+/// `tree_type` must be py-tree-sitter's `Tree` type, and `tree` a tree nothing else owns.
+pub unsafe fn new_tree<'py>(
+    py: Python<'py>,
+    tree_type: *mut ffi::PyTypeObject,
+    tree: *mut ts::TSTree,
+    source: &Bound<'py, PyAny>,
+    language: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let memory = ffi::PyObject_Malloc((*tree_type).tp_basicsize as usize);
+    if memory.is_null() {
+        ts::ts_tree_delete(tree);
+        return Err(pyo3::exceptions::PyMemoryError::new_err("out of memory"));
+    }
+    let obj = ffi::PyObject_Init(memory as *mut ffi::PyObject, tree_type);
+    let made = obj as *mut PyTree;
+    ptr::write(ptr::addr_of_mut!((*made).tree), tree);
+    ptr::write(ptr::addr_of_mut!((*made).source), source.clone().into_ptr());
+    ptr::write(ptr::addr_of_mut!((*made).language), language.clone().into_ptr());
+    Ok(Bound::from_owned_ptr(py, obj))
 }
 
 /// `data[start..end].decode("utf-8", "surrogatepass")`, as the Python side decodes.
