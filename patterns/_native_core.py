@@ -16,15 +16,16 @@ Python only.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import tree_sitter
 from tree_sitter import Language, Node, Tree
@@ -49,6 +50,7 @@ __all__ = [
     "native",
     "native_index",
     "native_line_starts",
+    "native_maker",
     "native_parser",
     "native_scopes",
     "native_wide_runs",
@@ -97,6 +99,8 @@ function h(this: Window, ...r: number[]) { return r; } @dec class D { @prop p = 
 """,
     ),
 )
+
+_D = TypeVar("_D")
 
 _state: dict[str, ModuleType | None] = {}
 _state_lock = threading.Lock()
@@ -326,6 +330,32 @@ def native_parser(parser: tree_sitter.Parser) -> Any | None:
         log.warning("native parser not used (%s: %s)", type(error).__name__, error)
         return None
     return made
+
+
+def native_maker(cls: type[_D]) -> Callable[..., _D] | None:
+    """``make(*fields)``: makes ``cls(*fields)`` natively, without running the
+    generated ``__init__`` of ``cls`` (a dataclass with slots; see
+    ``patterns/native/src/make.rs``), or None without the native core."""
+    module = _unchecked_module()
+    kind = None if module is None else getattr(module, "Maker", None)
+    if kind is None:
+        return None
+    try:
+        made = kind(cls)
+        names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        values = [object() for _ in names]
+        probe = made(*values)
+        if type(probe) is not cls or any(
+            getattr(probe, name) is not value for name, value in zip(names, values, strict=True)
+        ):
+            raise ValueError("the fields land elsewhere")
+    except Exception as error:  # not a dataclass with slots, or a layout it refuses
+        log.warning(
+            "native maker for %s not used (%s: %s)", cls.__name__, type(error).__name__, error
+        )
+        return None
+    maker: Callable[..., _D] = made
+    return maker
 
 
 def _preorder(tree: Tree) -> list[tuple[int, int, int, bool, bool]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ._native_core import native_maker
 from .exceptions import ParseFailure
 from .parsing import ParsedSource, error_count, parse
 from .types import AppliedFix, FixReport, Problem, SkippedFix, TextEdit
@@ -37,6 +38,9 @@ Analyze = Callable[[ParsedSource], list[Problem]]
 """Gives the problems (with their fixes) of a parsed source."""
 
 BREAKS_PARSE = "would break the parse"
+
+# One per applied fix: made natively where the native core is built (see patterns.rule).
+_APPLIED: Callable[..., AppliedFix] = native_maker(AppliedFix) or AppliedFix
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +220,7 @@ def fix_source(
         if step.parsed is None:
             break
         applied.extend(
-            AppliedFix(p.rule, _fix_of(p).start, _fix_of(p).end, p.reliability, pass_index)
+            _APPLIED(p.rule, _fix_of(p).start, _fix_of(p).end, p.reliability, pass_index)
             for p in step.applied
         )
         passes_done += 1

@@ -17,7 +17,6 @@ for ESLint; :func:`patterns.parsing.parse` gives the rule that reading (see
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
@@ -61,12 +60,10 @@ class _Undefined:
 _UNDEFINED: Final = _Undefined()
 
 
-@dataclass(frozen=True, slots=True)
-class _Host:
-    """The VariableDeclarator or AssignmentExpression a write belongs to."""
-
-    key: int
-    left: Node | None  # the assignment target, for assignments
+# The VariableDeclarator or AssignmentExpression a write belongs to: its node id,
+# and the assignment target for an assignment (None for a declarator). A plain
+# tuple: there is one per write, and a dataclass costs ten times as much to make.
+_Host = tuple[int, "Node | None"]
 
 
 def _up(node: Node) -> Node | None:
@@ -99,10 +96,10 @@ def _destructuring_host(ref: Reference, up: Callable[[Node], Node | None] = _up)
     if node is None:
         return None
     if node.type == "variable_declarator" or _is_loop_head(node, ref.identifier):
-        return _Host(node.id, None)
+        return (node.id, None)
     if node.type in _ASSIGNMENTS:
         left = node.child_by_field_name("left")
-        return _Host(node.id, _unparen(left) if left is not None else None)
+        return (node.id, _unparen(left) if left is not None else None)
     return None
 
 
@@ -250,6 +247,8 @@ class _Check:
         # `_up` of each write's identifier: asked two or three times per write, and
         # each `Node.parent` is a search down from the root.
         self._above: dict[int, Node | None] = {}
+        # The host of each write, by its identifier's id: asked twice per write.
+        self._hosts: dict[int, _Host | None] = {}
 
     def up(self, identifier: Node) -> Node | None:
         key = identifier.id
@@ -258,6 +257,15 @@ class _Check:
         except KeyError:
             above = self._above[key] = _up(identifier)
             return above
+
+    def host(self, write: Reference) -> _Host | None:
+        """:func:`_destructuring_host` of ``write`` (a write reference)."""
+        key = write.identifier.id
+        try:
+            return self._hosts[key]
+        except KeyError:
+            host = self._hosts[key] = _destructuring_host(write, self.up)
+            return host
 
     def text(self, node: Node) -> str:
         return self.ctx.source.node_text(node)
@@ -294,9 +302,9 @@ class _Check:
                 previous = identifier_id
                 if not ref.is_write:
                     continue  # a read has no host (and is most references)
-                host = _destructuring_host(ref, self.up)
+                host = self.host(ref)
                 if host is not None:
-                    groups.setdefault(host.key, []).append(identifier)
+                    groups.setdefault(host[0], []).append(identifier)
         for nodes in groups.values():
             yield from self.check_group(nodes)
 
@@ -316,9 +324,9 @@ class _Check:
             if ref.is_write:
                 if writer is not None and writer.identifier.id != ref.identifier.id:
                     return None
-                host = _destructuring_host(ref, self.up)
-                if host is not None and host.left is not None:
-                    left = host.left
+                host = self.host(ref)
+                left = None if host is None else host[1]
+                if left is not None:
                     if left.type in ("object_pattern", "array_pattern"):
                         names = _direct_names(left, self.text)
                         if any(_is_outer_variable(n, variable.scope) for n in names):

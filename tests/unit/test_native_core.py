@@ -267,3 +267,29 @@ def test_the_native_parser_gives_up_in_time() -> None:
     assert parse("a = 1", "javascript").tree.root_node.type == "program"
     for never in (float("inf"), 1e300, float("nan")):  # `monotonic() + limit` never passes
         assert native.parse(broken, never).root_node.has_error
+
+
+@needs_native
+def test_the_native_maker_makes_what_the_dataclass_makes() -> None:
+    from dataclasses import dataclass
+
+    from patterns._native_core import native_maker
+    from patterns.types import AppliedFix, Problem, TextEdit
+
+    make = native_maker(Problem)
+    assert make is not None
+    fields = ("eqeqeq", "Expected '==='.", 3, 5, 1, 4, 1, 6, 0.95, TextEdit(3, 5, "==="))
+    made = make(*fields)
+    assert type(made) is Problem and made == Problem(*fields)
+    assert hash(made) == hash(Problem(*fields))
+    with pytest.raises(AttributeError):  # still frozen
+        made.start = 0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        make(*fields[:-1])
+    assert native_maker(AppliedFix)("curly", 0, 1, 1.0, 0) == AppliedFix("curly", 0, 1, 1.0, 0)
+
+    @dataclass
+    class WithoutSlots:
+        value: int
+
+    assert native_maker(WithoutSlots) is None  # refused, so the caller uses the class

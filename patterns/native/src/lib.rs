@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 mod index;
+mod make;
 mod parser;
 mod pyts;
 mod scope;
@@ -65,5 +66,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(wide_runs, module)?)?;
     module.add_function(wrap_pyfunction!(line_starts, module)?)?;
     module.add_class::<parser::Parser>()?;
+    module.add_class::<make::Maker>()?;
     Ok(())
 }

@@ -1135,7 +1135,7 @@ impl<'py> ModelClass<'py> {
 
 /// The offsets of the slots `class.__init__` fills, in parameter order; an error
 /// unless `class` is a dataclass whose `__init__` does nothing else.
-fn slot_offsets(class: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
+pub(crate) fn slot_offsets(class: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
     let py = class.py();
     let refuse = |why: &str| {
         Err(pyo3::exceptions::PyTypeError::new_err(format!("{class} cannot be made natively: {why}")))
