@@ -53,6 +53,7 @@ __all__ = [
     "native_maker",
     "native_parser",
     "native_scopes",
+    "native_text_scans",
     "native_wide_runs",
     "python_walks",
 ]
@@ -295,6 +296,13 @@ def _unchecked_module() -> ModuleType | None:
     except ImportError:
         return None
     return _native
+
+
+def native_text_scans() -> ModuleType | None:
+    """The native module for the byte scans of :mod:`patterns._bytes` (they read no
+    tree), or None without the native core or with ``FIXSTREAM_NATIVE=0``."""
+    module = _unchecked_module()
+    return module if module is not None and hasattr(module, "word_starts") else None
 
 
 def native_parser(parser: tree_sitter.Parser) -> Any | None:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from ._bytes import contains_any
 from .parsing import ParsedSource
 from .types import Problem
 
@@ -55,7 +56,7 @@ _DIRECTIVE_WORDS: Final = (b"eslint", b"exported", b"global")
 
 def _directives(source: ParsedSource) -> list[Directive]:
     data = source.data
-    if not any(word in data for word in _DIRECTIVE_WORDS):
+    if not contains_any(data, _DIRECTIVE_WORDS):
         return []
     found = []
     for start, end, text in comments(source):
@@ -115,7 +116,7 @@ def unsuppressed(source: ParsedSource, problems: list[Problem]) -> list[Problem]
     rule, decides); ``eslint-disable-line`` acts on its own line and
     ``eslint-disable-next-line`` on the line after the comment.
     """
-    if not problems or b"eslint-" not in source.data:
+    if not problems or not contains_any(source.data, (b"eslint-",)):
         return problems
     ranges: list[tuple[tuple[int, int], bool, frozenset[str] | None]] = []
     lines: dict[int, list[frozenset[str] | None]] = {}

@@ -20,6 +20,7 @@ from typing import Final
 
 from tree_sitter import Node
 
+from .._bytes import contains_any
 from ..directives import directives
 from ..rule import RuleContext
 from ..scope import ScopeManager, Variable
@@ -284,10 +285,7 @@ def global_calls(ctx: RuleContext, path: tuple[str, ...]) -> list[Node]:
     words = _WORDS.get(path[0])
     if words is None:
         words = _WORDS[path[0]] = tuple(name.encode() for name in (path[0], *_GLOBAL_OBJECTS))
-    for word in words:
-        if word in data:
-            break
-    else:
+    if not contains_any(data, words):
         return []  # no read of the global, nor of a global object, can be there
     tracker = _Tracker(ctx)
     comments = _comment_globals(ctx)

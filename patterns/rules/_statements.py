@@ -14,6 +14,7 @@ from typing import Final
 
 from tree_sitter import Node
 
+from .._bytes import has_word
 from ..parsing import ParsedSource
 from . import _tokens
 
@@ -51,14 +52,6 @@ _MODULE_BODY_OWNERS: Final = frozenset({"internal_module", "module", "ambient_de
 _MODULE_BODIES: dict[str, bool] = {}  # by language name, see has_module_bodies
 _PARENT: Final[Callable[[Node], Node | None]] = attrgetter("parent")
 _LINE_BREAKS: Final = (b"\n", b"\r", "\u2028".encode(), "\u2029".encode())
-
-
-def has_word(data: bytes, word: bytes) -> bool:
-    """Whether ``word`` stands in ``data`` with no ASCII name character (or ``$``)
-    on either side: a cheap, safe test that source text may hold a keyword."""
-    # The substring test first: it is cheaper than the pattern's scan when the
-    # word is absent.
-    return word in data and _tokens.word_pattern(word).search(data) is not None
 
 
 def named(node: Node) -> list[Node]:

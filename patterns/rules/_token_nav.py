@@ -21,6 +21,7 @@ from typing import Final
 
 from tree_sitter import Node
 
+from .._bytes import word_starts
 from ..parsing import ParsedSource
 from . import _tokens
 from ._function_forms import outer_parens
@@ -151,9 +152,11 @@ def occurrences(source: ParsedSource, word: str) -> Iterator[Node]:
     Hits inside strings, comments or longer names are skipped.
     """
     root = source.root
-    for match in _tokens.word_pattern(word.encode()).finditer(source.data):
-        node = root.descendant_for_byte_range(match.start(), match.end())
-        if node is not None and node.start_byte == match.start() and node.end_byte == match.end():
+    size = len(word.encode())
+    for start in word_starts(source.data, word.encode()):
+        end = start + size
+        node = root.descendant_for_byte_range(start, end)
+        if node is not None and node.start_byte == start and node.end_byte == end:
             yield node
 
 

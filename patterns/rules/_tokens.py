@@ -1,5 +1,5 @@
 """Helpers every rule family shares: walking to a neighbouring token, operator
-precedence, finding a word in the source bytes.
+precedence, finding a word in the source bytes (:mod:`patterns._bytes`).
 
 Rule families define "token" slightly differently (which nodes are opaque, whether
 zero-width nodes count), so the walks take the family's own edge-token function.
@@ -7,12 +7,12 @@ zero-width nodes count), so the walks take the family's own edge-token function.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from functools import cache
 from typing import Final
 
 from tree_sitter import Node
+
+from .._bytes import word_pattern
 
 __all__ = ["BINARY_PRECEDENCE", "token_after", "token_before", "word_pattern"]
 
@@ -26,17 +26,6 @@ BINARY_PRECEDENCE: Final = {
     "<<": 11, ">>": 11, ">>>": 11,
     "+": 12, "-": 12, "*": 13, "/": 13, "%": 13, "**": 15,
 }
-
-
-@cache
-def word_pattern(word: bytes) -> re.Pattern[bytes]:
-    """A pattern for ``word`` with no ASCII name character (nor ``$``) on either side.
-
-    The look-behind comes after the word so that a scan hunts for the word itself
-    (a fast substring search) instead of trying the look-behind everywhere.
-    """
-    literal = re.escape(word)
-    return re.compile(literal + rb"(?<![\w$]" + literal + rb")(?![\w$])")
 
 
 def token_after(node: Node, first_token: EdgeToken) -> Node | None:

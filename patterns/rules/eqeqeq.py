@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._bytes import contains_any
 from .._node_index import EQUALITY, LOOSE_EQUALITY
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
@@ -78,7 +79,7 @@ class Eqeqeq(Rule):
         config = ctx.options[0]
         null_option = ctx.options[1]["null"] if config == "always" else "ignore"
         data = ctx.source.data
-        if b"==" not in data and b"!=" not in data:
+        if not contains_any(data, (b"==", b"!=")):
             return  # no equality operator
         fixable = not ctx.source.has_errors
         # `===` and `!==` are only reported with "null": "never": otherwise leave

@@ -22,6 +22,7 @@ from typing import ClassVar, Final
 
 from tree_sitter import Node
 
+from .._bytes import contains_any
 from .._node_index import sort_in_document_order
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
@@ -106,7 +107,7 @@ class NoExtraBind(Rule):
         source = ctx.source
         # The property read is `bind` as a name or a static string, whose text
         # then holds the word or an escape.
-        if b"bind" not in source.data and b"\\" not in source.data:
+        if not contains_any(source.data, (b"bind", b"\\")):
             return
         calls = (
             source.nodes_of("call_expression")

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._bytes import contains_any
 from .._node_index import NEGATED_UNARY
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
@@ -152,7 +153,7 @@ class _Check:
 
     def run(self) -> Iterator[Problem]:
         # A call is a cast only where the callee's text is `Boolean`.
-        if b"Boolean" in self.data:
+        if contains_any(self.data, (b"Boolean",)):
             kinds: tuple[str, ...] = ("unary_expression", "call_expression")
         else:
             kinds = ("unary_expression",)

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._bytes import contains_any
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..types import Problem, TextEdit
@@ -120,7 +121,7 @@ class PreferNumericLiterals(Rule):
         source = ctx.source
         # The callee is the identifier `parseInt` or a member of the identifier
         # `Number` (its key may be an escaped string): either word is in the text.
-        if b"parseInt" not in source.data and b"Number" not in source.data:
+        if not contains_any(source.data, (b"parseInt", b"Number")):
             return
         data = source.data
         # Without syntax errors a call starts with its callee: `parseInt`,

@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._bytes import contains_any
 from .._node_index import sort_in_document_order
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
@@ -146,7 +147,7 @@ class PreferObjectSpread(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
         data = ctx.source.data
-        if b"assign" not in data:
+        if not contains_any(data, (b"assign",)):
             return
         globals_: tuple[set[int], set[str]] | None = None
         source = ctx.source

@@ -214,6 +214,28 @@ def test_byte_scans_agree(scan: str, text: str) -> None:
     assert native == getattr(patterns.parsing, f"_{scan}")(text)
 
 
+# Bytes where words and their neighbours are common: name bytes, `$`, non-ASCII.
+_WORDY = st.lists(
+    st.sampled_from(
+        [b"var", b"let", b"va", b"r", b"$", b"_", b"x1", b" ", b"\n", b".", b"\xc3\xa9"]
+    ),
+    max_size=30,
+).map(b"".join)
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(data=_WORDY, word=st.sampled_from([b"var", b"let", b"r", b"vv"]), limit=st.integers(0, 4))
+def test_word_scans_agree(data: bytes, word: bytes, limit: int) -> None:
+    """The native word scan finds what the word pattern finds (patterns._bytes)."""
+    from patterns import _bytes
+
+    assert MODULE is not None
+    assert MODULE.word_starts(data, word, limit) == _bytes._word_starts(data, word, limit)
+    needles = (word, b"x1")
+    assert MODULE.contains_any(data, needles) == _bytes._contains_any(data, needles)
+
+
 @needs_native
 def test_release_empties_the_native_model() -> None:
     from patterns.scope import analyze_scopes

@@ -59,12 +59,36 @@ fn line_starts(data: &Bound<'_, PyBytes>) -> Vec<usize> {
     text::line_starts(data.as_bytes())
 }
 
+/// ``word_starts(data, word, limit) -> [offsets]``: where ``word`` stands in
+/// ``data`` with no ASCII name character (nor ``$``) on either side, at most
+/// ``limit`` of them.
+#[pyfunction]
+fn word_starts(data: &Bound<'_, PyBytes>, word: &Bound<'_, PyBytes>, limit: usize) -> Vec<usize> {
+    text::word_starts(data.as_bytes(), word.as_bytes(), limit)
+}
+
+/// ``contains_any(data, needles) -> bool``: whether any of the bytes ``needles``
+/// occurs in ``data`` (a SIMD search: several times CPython's ``in``).
+#[pyfunction]
+fn contains_any(data: &Bound<'_, PyBytes>, needles: &Bound<'_, PyTuple>) -> PyResult<bool> {
+    let data = data.as_bytes();
+    for needle in needles.iter() {
+        let needle = needle.cast_into::<PyBytes>()?;
+        if text::contains_any(data, &[needle.as_bytes()]) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(build_scopes, module)?)?;
     module.add_class::<index::IndexPlan>()?;
     module.add_function(wrap_pyfunction!(wide_runs, module)?)?;
     module.add_function(wrap_pyfunction!(line_starts, module)?)?;
+    module.add_function(wrap_pyfunction!(word_starts, module)?)?;
+    module.add_function(wrap_pyfunction!(contains_any, module)?)?;
     module.add_class::<parser::Parser>()?;
     module.add_class::<make::Maker>()?;
     Ok(())

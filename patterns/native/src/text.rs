@@ -1,4 +1,7 @@
-//! Where a UTF-8 text's non-ASCII characters sit (`patterns.parsing._WideCharacters`).
+//! Where a UTF-8 text's non-ASCII characters sit (`patterns.parsing._WideCharacters`),
+//! and the byte scans the rules run before reading a tree (`patterns.rules._tokens`).
+
+use memchr::memmem;
 
 /// The runs of non-ASCII characters of `data` (UTF-8, lone surrogates encoded as
 /// `surrogatepass` does): per run, the character offset where it starts, its
@@ -78,4 +81,39 @@ pub fn line_starts(data: &[u8]) -> Vec<usize> {
         at += 1;
     }
     starts
+}
+
+/// Whether `byte` may continue a name, as the rules' word patterns see it: an
+/// ASCII letter, digit, `_` (Python's bytes `\\w`) or `$`.
+fn is_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$'
+}
+
+/// The offsets where `word` stands in `data` with no name byte on either side
+/// (what `patterns.rules._tokens.word_pattern(word).finditer` finds), at most
+/// `limit` of them.
+pub fn word_starts(data: &[u8], word: &[u8], limit: usize) -> Vec<usize> {
+    let mut found = Vec::new();
+    if word.is_empty() {
+        return found;
+    }
+    let mut from = 0;
+    while found.len() < limit {
+        let Some(at) = memmem::find(&data[from..], word).map(|at| from + at) else { break };
+        let end = at + word.len();
+        let clear_before = at == 0 || !is_name_byte(data[at - 1]);
+        let clear_after = end == data.len() || !is_name_byte(data[end]);
+        if clear_before && clear_after {
+            found.push(at);
+            from = end; // matches do not overlap, as with finditer
+        } else {
+            from = at + 1;
+        }
+    }
+    found
+}
+
+/// Whether any of `needles` occurs in `data`.
+pub fn contains_any(data: &[u8], needles: &[&[u8]]) -> bool {
+    needles.iter().any(|needle| memmem::find(data, needle).is_some())
 }
