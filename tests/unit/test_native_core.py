@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -315,3 +316,31 @@ def test_the_native_maker_makes_what_the_dataclass_makes() -> None:
         value: int
 
     assert native_maker(WithoutSlots) is None  # refused, so the caller uses the class
+
+
+@needs_native
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs POSIX interval timers")
+def test_a_signal_stops_a_native_parse() -> None:
+    # A Python progress callback lets a signal handler's exception (Ctrl-C's
+    # KeyboardInterrupt) through; so must the native one, long before the parse's
+    # own limit (30 s here). The parse holds the GIL: only a real signal gets in.
+    import time
+
+    class Alarm(Exception):
+        pass
+
+    def ring(_signum: int, _frame: object) -> None:
+        raise Alarm
+
+    runaway = "{/\n'';return[}break o);e "  # tree-sitter-typescript never finishes it
+    previous = signal.signal(signal.SIGALRM, ring)
+    began = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with pytest.raises(Alarm):
+            parse(runaway, "typescript", time_limit=30.0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - began < 5.0
+    assert parse("let x: number = 1;", "typescript").tree.root_node.type == "program"

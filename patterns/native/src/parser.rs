@@ -67,14 +67,20 @@ unsafe extern "C" fn read(payload: *mut c_void, offset: u32, _point: ts::TSPoint
 struct Progress {
     until: Option<Instant>,
     stopped: bool,
+    /// A signal handler raised (Ctrl-C's KeyboardInterrupt): the error is set.
+    interrupted: bool,
 }
 
+/// tree-sitter's progress callback (every hundred or so parse steps): stop once the
+/// time is up, or once a signal handler raises, as a Python callback would let it.
 unsafe extern "C" fn progress(state: *mut ts::TSParseState) -> bool {
     let progress = &mut *((*state).payload as *mut Progress);
-    if progress.until.is_some_and(|until| Instant::now() > until) {
+    if ffi::PyErr_CheckSignals() != 0 {
+        progress.interrupted = true;
+    } else if progress.until.is_some_and(|until| Instant::now() > until) {
         progress.stopped = true;
     }
-    progress.stopped
+    progress.stopped || progress.interrupted
 }
 
 /// ``Parser(sample)``: parses with the grammar of ``sample`` (a py-tree-sitter
@@ -136,7 +142,7 @@ impl Parser {
         };
         let bytes = data.as_bytes();
         let mut input = Input { data: bytes.as_ptr(), len: bytes.len() };
-        let mut state = Progress { until: deadline(seconds), stopped: false };
+        let mut state = Progress { until: deadline(seconds), stopped: false, interrupted: false };
         let made = unsafe {
             ts::ts_parser_parse_with_options(
                 self.parser,
@@ -149,13 +155,16 @@ impl Parser {
                 },
                 ts::TSParseOptions {
                     payload: &mut state as *mut Progress as *mut c_void,
-                    progress_callback: if state.until.is_some() { Some(progress) } else { None },
+                    progress_callback: Some(progress),
                 },
             )
         };
         if made.is_null() {
             // A stopped parse would otherwise resume on the next call.
             unsafe { ts::ts_parser_reset(self.parser) };
+            if state.interrupted {
+                return Err(PyErr::fetch(py));
+            }
             return Err(PyValueError::new_err(if state.stopped {
                 "Parsing failed: out of time"
             } else {
