@@ -216,10 +216,12 @@ def _scopes_with(module: Any, source: ParsedSource, source_type: SourceType) -> 
 
         codes = _CODES[source.language] = action_codes(source.tree.language, source.language)
     tree = source.tree
-    global_scope, program, scopes, references, declarations, by_node, owned = module.build_scopes(
-        tree, tree.root_node, source.data, source_type, _CLASSES, codes
+    global_scope, program, scopes, references, declarations, by_node, owned, no_var = (
+        module.build_scopes(tree, tree.root_node, source.data, source_type, _CLASSES, codes)
     )
-    return ScopeManager(global_scope, program, scopes, references, declarations, by_node, owned)
+    return ScopeManager(
+        global_scope, program, scopes, references, declarations, by_node, owned, no_var
+    )
 
 
 _IndexIds = tuple[list[tuple[int, str]], list[tuple[str, int, list[int], list[int], bool]]]

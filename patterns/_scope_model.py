@@ -173,6 +173,11 @@ class ScopeManager:
     _by_node: dict[int, Scope]
     # With the native walk: every list and dict that may close a cycle (see release).
     _owned: list[Any] | None = None
+    # With the native walk: no-var's findings, made over the walk's records (see
+    # patterns/native/src/scope/no_var.rs): per `var` declaration to report, in
+    # order, (start byte, end byte, keyword start, keyword end, whether `let` is safe
+    # in a source without syntax errors).
+    no_var: list[tuple[int, int, int, int, bool]] | None = None
 
     def scope_of(self, node: Node) -> Scope | None:
         """The scope ``node`` itself creates (the innermost one), if any."""

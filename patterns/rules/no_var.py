@@ -157,6 +157,11 @@ class NoVar(Rule):
             return
         scopes = ctx.scopes()
         fixable = not source.has_errors
+        if scopes.no_var is not None:  # decided by the native walk, as below
+            for start, end, keyword_start, keyword_end, can_fix in scopes.no_var:
+                fix = ctx.edit(keyword_start, keyword_end, "let") if fixable and can_fix else None
+                yield ctx.problem(MESSAGE, start, end, fix)
+            return
         # Cheap word tests that rule out TypeScript's `declare` (and `declare global`).
         declare = has_word(data, b"declare")
         declare_global = declare and has_word(data, b"global")

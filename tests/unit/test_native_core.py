@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from patterns import parse
+from patterns import PatternMatcher, parse
 from patterns._native_core import (
     _SAMPLES,
     _index_with,
@@ -28,6 +28,7 @@ from patterns._native_core import (
     _self_check,
     describe_scopes,
     native,
+    python_walks,
 )
 from patterns._node_index import INDEXED_KINDS, SHAPES
 from patterns._scope_walk import build_scopes
@@ -37,6 +38,7 @@ from patterns.parsing import ParsedSource
 MODULE = native()
 needs_native = pytest.mark.skipif(MODULE is None, reason="the native core is not built here")
 SOURCE_TYPES = ("module", "script", "commonjs")
+NO_VAR = PatternMatcher(["no-var"])
 KINDS = sorted(INDEXED_KINDS)
 
 
@@ -45,6 +47,10 @@ def assert_same(source: ParsedSource) -> None:
     for source_type in SOURCE_TYPES:
         ours = describe_scopes(_scopes_with(MODULE, source, source_type))
         assert ours == describe_scopes(build_scopes(source, source_type)), source_type
+    for source_type in SOURCE_TYPES:  # no-var decides natively over the walk's records
+        native_no_var = NO_VAR.analyze_parsed(source, source_type=source_type)
+        with python_walks():
+            assert NO_VAR.analyze_parsed(source, source_type=source_type) == native_no_var
     by_walk = _index_with(MODULE, source.tree, KINDS, SHAPES)
     expected = _python_index(source.tree, source.language, KINDS, SHAPES)
     assert _ranges(by_walk) == _ranges(expected)

@@ -18,6 +18,8 @@ use tree_sitter::{Language, Node};
 use crate::pyts::{decode, Layout};
 use crate::walk;
 
+mod no_var;
+
 // -- the grammar's ids --------------------------------------------------------------------
 
 /// What visiting a node of a kind does (`_actions` in the Python walk).
@@ -1169,8 +1171,9 @@ pub(crate) fn slot_offsets(class: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
 }
 
 /// Analyse `tree` (built from `data`); returns
-/// `(global_scope, program_scope, scopes, references, declarations, by_node, owned)`,
-/// `owned` holding every list and dict of the model that may close a cycle.
+/// `(global_scope, program_scope, scopes, references, declarations, by_node, owned,
+/// no_var)`, `owned` holding every list and dict of the model that may close a cycle,
+/// `no_var` no-var's findings (see `scope/no_var.rs`).
 pub fn build<'py>(
     layout: &Layout<'py>,
     data: &[u8],
@@ -1204,7 +1207,20 @@ pub fn build<'py>(
         _ => global,
     };
     walk.run(root, program);
-    Materializer::new(layout, classes).finish(walk, global, program)
+    let module_bodies = ["internal_module", "module", "ambient_declaration"]
+        .iter()
+        .any(|kind| root.language().id_for_node_kind(kind, true) != 0);
+    let no_var = walk.no_var(root, module_bodies);
+    let py = layout.py();
+    let findings = PyList::empty(py);
+    for f in no_var {
+        let (keyword_start, keyword_end) = f.keyword.unwrap_or((0, 0));
+        findings.append((f.start, f.end, keyword_start, keyword_end, f.can_fix))?;
+    }
+    let model = Materializer::new(layout, classes).finish(walk, global, program)?;
+    let mut items: Vec<Bound<'py, PyAny>> = model.iter().collect();
+    items.push(findings.into_any());
+    PyTuple::new(py, items)
 }
 
 /// Turns the walk's records into the Python model, sharing one `str` per name
