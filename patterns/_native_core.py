@@ -216,11 +216,11 @@ def _scopes_with(module: Any, source: ParsedSource, source_type: SourceType) -> 
 
         codes = _CODES[source.language] = action_codes(source.tree.language, source.language)
     tree = source.tree
-    global_scope, program, scopes, references, declarations, by_node, owned, no_var = (
+    global_scope, program, scopes, references, declarations, by_node, owned, records = (
         module.build_scopes(tree, tree.root_node, source.data, source_type, _CLASSES, codes)
     )
     return ScopeManager(
-        global_scope, program, scopes, references, declarations, by_node, owned, no_var
+        global_scope, program, scopes, references, declarations, by_node, owned, records
     )
 
 

@@ -173,11 +173,9 @@ class ScopeManager:
     _by_node: dict[int, Scope]
     # With the native walk: every list and dict that may close a cycle (see release).
     _owned: list[Any] | None = None
-    # With the native walk: no-var's findings, made over the walk's records (see
-    # patterns/native/src/scope/no_var.rs): per `var` declaration to report, in
-    # order, (start byte, end byte, keyword start, keyword end, whether `let` is safe
-    # in a source without syntax errors).
-    no_var: list[tuple[int, int, int, int, bool]] | None = None
+    # With the native walk: its records (``patterns._native.Records``), for the rules
+    # that decide over them natively (no-var, prefer-const); None with the Python walk.
+    records: Any | None = None
 
     def scope_of(self, node: Node) -> Scope | None:
         """The scope ``node`` itself creates (the innermost one), if any."""
@@ -217,6 +215,7 @@ class ScopeManager:
                 scope.through.clear()
             for declaration in self.declarations:
                 declaration.variables.clear()
+        self.records = None
         self.scopes.clear()
         self.references.clear()
         self.declarations.clear()

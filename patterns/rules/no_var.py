@@ -157,8 +157,8 @@ class NoVar(Rule):
             return
         scopes = ctx.scopes()
         fixable = not source.has_errors
-        if scopes.no_var is not None:  # decided by the native walk, as below
-            for start, end, keyword_start, keyword_end, can_fix in scopes.no_var:
+        if scopes.records is not None:  # decided natively, as below
+            for start, end, keyword_start, keyword_end, can_fix in scopes.records.no_var():
                 fix = ctx.edit(keyword_start, keyword_end, "let") if fixable and can_fix else None
                 yield ctx.problem(MESSAGE, start, end, fix)
             return

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._bytes import contains_any
 from ..directives import exported_names
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
@@ -225,9 +226,32 @@ class PreferConst(Rule):
             raise InvalidRuleOptions(self.name, "ignoreReadBeforeAssign must be a boolean")
 
     def check(self, ctx: RuleContext) -> Iterator[Problem]:
-        if not has_word(ctx.source.data, b"let"):
+        source = ctx.source
+        if not has_word(source.data, b"let"):
             return iter(())  # no `let` declaration, and no scope analysis asked for
+        records = ctx.scopes().records
+        if (
+            records is not None
+            and ctx.options == _DEFAULTS
+            and not source.has_errors
+            and not contains_any(source.data, (b"exported",))
+        ):
+            return _native_problems(ctx, records.prefer_const())
         return _Check(ctx).run()
+
+
+# Where the native walk decides (patterns/native/src/scope/prefer_const.rs): what
+# _Check decides with these options, on a source without syntax errors or
+# `/* exported */` comments.
+_DEFAULTS: Final = (PreferConst.options_schema[0],)
+
+
+def _native_problems(
+    ctx: RuleContext, findings: list[tuple[int, int, str, tuple[int, int, str] | None]]
+) -> Iterator[Problem]:
+    for start, end, name, fix in findings:
+        edit = None if fix is None else ctx.edit(*fix)
+        yield ctx.problem(f"'{name}' is never reassigned. Use 'const' instead.", start, end, edit)
 
 
 class _Check:

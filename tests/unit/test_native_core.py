@@ -38,7 +38,7 @@ from patterns.parsing import ParsedSource
 MODULE = native()
 needs_native = pytest.mark.skipif(MODULE is None, reason="the native core is not built here")
 SOURCE_TYPES = ("module", "script", "commonjs")
-NO_VAR = PatternMatcher(["no-var"])
+DECIDED_NATIVELY = PatternMatcher(["no-var", "prefer-const"])
 KINDS = sorted(INDEXED_KINDS)
 
 
@@ -47,10 +47,10 @@ def assert_same(source: ParsedSource) -> None:
     for source_type in SOURCE_TYPES:
         ours = describe_scopes(_scopes_with(MODULE, source, source_type))
         assert ours == describe_scopes(build_scopes(source, source_type)), source_type
-    for source_type in SOURCE_TYPES:  # no-var decides natively over the walk's records
-        native_no_var = NO_VAR.analyze_parsed(source, source_type=source_type)
+    for source_type in SOURCE_TYPES:  # rules that decide natively over the walk's records
+        natively = DECIDED_NATIVELY.analyze_parsed(source, source_type=source_type)
         with python_walks():
-            assert NO_VAR.analyze_parsed(source, source_type=source_type) == native_no_var
+            assert DECIDED_NATIVELY.analyze_parsed(source, source_type=source_type) == natively
     by_walk = _index_with(MODULE, source.tree, KINDS, SHAPES)
     expected = _python_index(source.tree, source.language, KINDS, SHAPES)
     assert _ranges(by_walk) == _ranges(expected)

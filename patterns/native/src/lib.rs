@@ -40,7 +40,7 @@ fn build_scopes<'py>(
         declaration: scope::ModelClass::new(classes.get_item(4)?)?,
         declarator: scope::ModelClass::new(classes.get_item(5)?)?,
     };
-    scope::build(&layout, data.as_bytes(), source_type, &classes, codes)
+    scope::build(&layout, tree, data, source_type, &classes, codes)
 }
 
 /// ``wide_runs(data) -> (char_starts, lengths, byte_starts, byte_ends, shifts,

@@ -12,13 +12,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 use foldhash::fast::FixedState;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 use tree_sitter::{Language, Node};
 
 use crate::pyts::{decode, Layout};
 use crate::walk;
 
 mod no_var;
+mod prefer_const;
 
 // -- the grammar's ids --------------------------------------------------------------------
 
@@ -1172,16 +1173,18 @@ pub(crate) fn slot_offsets(class: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
 
 /// Analyse `tree` (built from `data`); returns
 /// `(global_scope, program_scope, scopes, references, declarations, by_node, owned,
-/// no_var)`, `owned` holding every list and dict of the model that may close a cycle,
-/// `no_var` no-var's findings (see `scope/no_var.rs`).
+/// records)`, `owned` holding every list and dict of the model that may close a cycle,
+/// `records` the walk's own ([`Records`]).
 pub fn build<'py>(
     layout: &Layout<'py>,
-    data: &[u8],
+    tree: &Bound<'py, PyAny>,
+    data_object: &Bound<'py, PyBytes>,
     source_type: &str,
     classes: &Classes<'py>,
     codes: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let root = layout.root();
+    let data = data_object.as_bytes();
     let grammar = grammar_for(&root.language(), codes)?;
     let mut walk = Walk {
         data,
@@ -1207,20 +1210,60 @@ pub fn build<'py>(
         _ => global,
     };
     walk.run(root, program);
+    let model = Materializer::new(layout, classes).finish(&walk, global, program)?;
     let module_bodies = ["internal_module", "module", "ambient_declaration"]
         .iter()
         .any(|kind| root.language().id_for_node_kind(kind, true) != 0);
-    let no_var = walk.no_var(root, module_bodies);
+    // SAFETY: the records point into the tree and the bytes, which `Records` keeps
+    // alive (and never edits): 'static stands for their lifetime.
+    let walk: Walk<'static> = unsafe { std::mem::transmute::<Walk<'_>, Walk<'static>>(walk) };
+    let root: Node<'static> = unsafe { Node::from_raw(root.into_raw()) };
     let py = layout.py();
-    let findings = PyList::empty(py);
-    for f in no_var {
-        let (keyword_start, keyword_end) = f.keyword.unwrap_or((0, 0));
-        findings.append((f.start, f.end, keyword_start, keyword_end, f.can_fix))?;
-    }
-    let model = Materializer::new(layout, classes).finish(walk, global, program)?;
+    let records = Records { walk, root, module_bodies, _tree: tree.clone().unbind(), _data: data_object.clone().unbind() };
     let mut items: Vec<Bound<'py, PyAny>> = model.iter().collect();
-    items.push(findings.into_any());
+    items.push(Bound::new(py, records)?.into_any());
     PyTuple::new(py, items)
+}
+
+/// The walk's records of one analysis, kept for the rules that decide natively
+/// over them (`scope/no_var.rs`, `scope/prefer_const.rs`), on demand. Dropped with
+/// the analysis (`ScopeManager.release`).
+#[pyclass(unsendable, module = "patterns._native")]
+pub struct Records {
+    walk: Walk<'static>,
+    root: Node<'static>,
+    module_bodies: bool,
+    _tree: Py<PyAny>,
+    _data: Py<PyBytes>,
+}
+
+#[pymethods]
+impl Records {
+    /// ``no_var() -> [(start, end, keyword start, keyword end, can fix)]``: per `var`
+    /// declaration to report, in order; the keyword's range is (0, 0) without one, and
+    /// "can fix" assumes a source without syntax errors.
+    fn no_var<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let found = PyList::empty(py);
+        for f in self.walk.no_var(self.root, self.module_bodies) {
+            let (keyword_start, keyword_end) = f.keyword.unwrap_or((0, 0));
+            found.append((f.start, f.end, keyword_start, keyword_end, f.can_fix))?;
+        }
+        Ok(found)
+    }
+
+    /// ``prefer_const() -> [(start, end, name, fix)]``, ``fix`` ``(start, end, text)``
+    /// or None: the bindings to report with the rule's default options, in order.
+    fn prefer_const<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let found = PyList::empty(py);
+        for f in self.walk.prefer_const() {
+            let fix = match f.fix {
+                Some((start, end, text)) => (start, end, decode(py, &text)?).into_pyobject(py)?.into_any(),
+                None => py.None().into_bound(py),
+            };
+            found.append((f.start, f.end, decode(py, f.name)?, fix))?;
+        }
+        Ok(found)
+    }
 }
 
 /// Turns the walk's records into the Python model, sharing one `str` per name
@@ -1263,7 +1306,7 @@ impl<'a, 't, 'py> Materializer<'a, 't, 'py> {
         }
     }
 
-    fn finish(mut self, walk: Walk<'t>, global: usize, program: usize) -> PyResult<Bound<'py, PyTuple>> {
+    fn finish(mut self, walk: &Walk<'t>, global: usize, program: usize) -> PyResult<Bound<'py, PyTuple>> {
         let py = self.layout.py();
         let none = py.None().into_bound(py);
         // Every list and dict that links the model into cycles, for ScopeManager.release.
