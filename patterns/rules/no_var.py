@@ -8,6 +8,10 @@ the block that would now hold it, read before its declaration (the temporal
 dead zone), named ``let``, or, inside a loop, captured by a closure or left
 uninitialised (``let`` would give each iteration a fresh binding).
 
+Where the native core is built, the same decisions are made in Rust over the scope
+walk's records (``patterns/native/src/scope/no_var.rs``); this module stays their
+definition, and the tests hold the two to the same problems.
+
 Reliability 0.85: the rewrite itself is one keyword, but whether it is safe
 rests on the whole-file scope analysis, so it sits below purely mechanical
 rules and a little below prefer-const (``var`` → ``let`` also changes hoisting).

@@ -9,6 +9,11 @@ declaration so that no other fix touches the declaration in the same pass.
 Declarations that hold or sit inside a syntax error are left alone, and on a
 source with syntax errors problems are reported without fixes.
 
+Where the native core is built, the default options' decisions on a source without
+syntax errors are made in Rust over the scope walk's records
+(``patterns/native/src/scope/prefer_const.rs``); this module stays their definition,
+and the tests hold the two to the same problems.
+
 ``let``, a line break (and maybe comments), then a binding is one declaration
 for ESLint; :func:`patterns.parsing.parse` gives the rule that reading (see
 :mod:`patterns._let_repair`), and the fix keeps the comments of the real text.
