@@ -33,7 +33,7 @@ from patterns._native_core import (
 from patterns._node_index import INDEXED_KINDS, SHAPES
 from patterns._scope_walk import build_scopes
 from patterns.conformance import cases_dir, implemented_rules, load_cases
-from patterns.parsing import ParsedSource
+from patterns.parsing import Language, ParsedSource
 
 MODULE = native()
 needs_native = pytest.mark.skipif(MODULE is None, reason="the native core is not built here")
@@ -256,12 +256,12 @@ def test_release_empties_the_native_model() -> None:
 
 @needs_native
 @pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
-def test_the_native_parser_makes_the_trees_py_tree_sitter_makes(language: str) -> None:
+def test_the_native_parser_makes_the_trees_py_tree_sitter_makes(language: Language) -> None:
     from patterns._native_core import _preorder
     from patterns.parsing import _native_parser, _parser
 
     native = _native_parser(language)
-    assert type(native).__name__ == "Parser"
+    assert native is not None and type(native).__name__ == "Parser"
     for code in (
         "var a = 1;\nlet\nb = 2; // a comment\nf(a, b)",
         "if (x) { y() } else z\n/re/g.test(`t${u}`)",
@@ -286,6 +286,7 @@ def test_the_native_parser_gives_up_in_time() -> None:
     from patterns.parsing import _native_parser
 
     native = _native_parser("javascript")
+    assert native is not None
     broken = ("(" * 4000 + "[{" * 4000).encode()
     for limit in (0.0, -1.0):
         with pytest.raises(ValueError):
@@ -315,7 +316,9 @@ def test_the_native_maker_makes_what_the_dataclass_makes() -> None:
         made.start = 0  # type: ignore[misc]
     with pytest.raises(TypeError):
         make(*fields[:-1])
-    assert native_maker(AppliedFix)("curly", 0, 1, 1.0, 0) == AppliedFix("curly", 0, 1, 1.0, 0)
+    make_applied = native_maker(AppliedFix)
+    assert make_applied is not None
+    assert make_applied("curly", 0, 1, 1.0, 0) == AppliedFix("curly", 0, 1, 1.0, 0)
 
     @dataclass
     class WithoutSlots:
