@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
 import os
 import re
 import shutil
@@ -88,12 +89,25 @@ class EngineRun:
     texts_parsed: int = 0
     # The engine's CPU time over that parse's, per round of the two interleaved.
     parse_ratios: list[float] = field(default_factory=list)
+    # This process's resident memory (MiB) after each round of fixes: flat unless
+    # the engine keeps something per file (a parse that leaked its source did).
+    resident_mb: list[float] = field(default_factory=list)
     problems: dict[str, list[Problem]] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     fix_times: dict[str, float] = field(default_factory=dict)
     passes: dict[str, int] = field(default_factory=dict)
     crashes: dict[str, str] = field(default_factory=dict)  # path -> the exception
     tree_errors: set[str] = field(default_factory=set)
+
+
+def resident_mb() -> float:
+    """This process's resident memory in MiB (Linux's /proc), else NaN."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return math.nan
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def tree_sitter_parser(language: str) -> tree_sitter.Parser:
@@ -188,7 +202,11 @@ def run_engine(matcher: PatternMatcher, files: Sequence[CorpusFile], repeat: int
     originals = encoded([(f.text, "javascript") for f in files])
     result.parse = Timing.best(bare_parse(originals) for _ in runs)
     result.analyze = Timing.best(analyze_all() for _ in runs)
-    result.fix = Timing.best(fix_all() for _ in runs)
+    fix_rounds = []
+    for _ in runs:
+        fix_rounds.append(fix_all())
+        result.resident_mb.append(resident_mb())
+    result.fix = Timing.best(fix_rounds)
     texts_by_file = parsed_by_the_fixer()
     texts = [text for file_texts in texts_by_file for text in file_texts]
     result.texts_parsed = len(texts)
@@ -632,6 +650,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "paired_ratios": paired,
         "texts_parsed": engine.texts_parsed,
         "parse_ratios": engine.parse_ratios,
+        "resident_mb": engine.resident_mb,
         "fixstream_crashes": len(engine.crashes),
         "fixstream_passes": sum(engine.passes.values()),
         "files_changed": sum(engine.outputs[f.path] != f.text for f in files),
@@ -799,6 +818,11 @@ def _print_summary(s: dict[str, Any], count: int) -> None:
         print(f"  interleaved rounds (the two taking turns every {_TURN} files): "
               f"{', '.join(f'{r:.2f}x' for r in turns)}; median "
               f"{statistics.median(turns):.2f}x (target <= 3x)")
+    resident = s.get("resident_mb") or []
+    if len(resident) > 1:
+        print(f"resident memory after each round of fixes: "
+              f"{', '.join(f'{mb:.0f}' for mb in resident)} MiB "
+              f"({resident[-1] - resident[0]:+.0f} MiB from the first round to the last)")
 
 
 def _print_rules(records: Sequence[FileRecord], examples: Sequence[Example],
