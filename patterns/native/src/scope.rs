@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use foldhash::fast::FixedState;
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
 use tree_sitter::{Language, Node};
 
+use crate::make::{self, slot_offsets};
 use crate::pyts::{decode, Layout};
 use crate::walk;
 
@@ -1114,61 +1114,8 @@ impl<'py> ModelClass<'py> {
 
     /// `class(*fields)`, without running `__init__` (nor building an argument tuple).
     fn make<const N: usize>(&self, fields: [Bound<'py, PyAny>; N]) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.class.py();
-        if N != self.offsets.len() {
-            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                "{} takes {} fields, not {}",
-                self.class,
-                self.offsets.len(),
-                N
-            )));
-        }
-        unsafe {
-            let tp = self.class.as_ptr() as *mut ffi::PyTypeObject;
-            let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
-            let made = Bound::from_owned_ptr_or_err(py, alloc(tp, 0))?;
-            for (&offset, value) in self.offsets.iter().zip(fields) {
-                let slot = (made.as_ptr() as *mut u8).add(offset) as *mut *mut ffi::PyObject;
-                *slot = value.into_ptr(); // the slot was empty (NULL): nothing to release
-            }
-            Ok(made)
-        }
+        make::fill(&self.class, &self.offsets, fields.into_iter())
     }
-}
-
-/// The offsets of the slots `class.__init__` fills, in parameter order; an error
-/// unless `class` is a dataclass whose `__init__` does nothing else.
-pub(crate) fn slot_offsets(class: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
-    let py = class.py();
-    let refuse = |why: &str| {
-        Err(pyo3::exceptions::PyTypeError::new_err(format!("{class} cannot be made natively: {why}")))
-    };
-    if class.hasattr(pyo3::intern!(py, "__post_init__"))? {
-        return refuse("it has a __post_init__");
-    }
-    // A dataclass's positional __init__ parameters, in order.
-    let fields: Vec<Bound<'_, PyString>> =
-        class.getattr(pyo3::intern!(py, "__match_args__"))?.extract()?;
-    let mut offsets = Vec::with_capacity(fields.len());
-    for name in fields {
-        let descriptor = class.getattr(&name)?;
-        unsafe {
-            if ffi::Py_TYPE(descriptor.as_ptr()) != std::ptr::addr_of_mut!(ffi::PyMemberDescr_Type) {
-                return refuse(&format!("{name} is not a slot"));
-            }
-            let descriptor = descriptor.as_ptr() as *mut ffi::PyMemberDescrObject;
-            let member = (*descriptor).d_member as *const ffi::PyMemberDef;
-            let writable = (*member).flags & ffi::Py_READONLY == 0;
-            if (*descriptor).d_common.d_type != class.as_ptr() as *mut ffi::PyTypeObject
-                || (*member).type_code != ffi::Py_T_OBJECT_EX
-                || !writable
-            {
-                return refuse(&format!("{name} is not a writable object slot of its own"));
-            }
-            offsets.push((*member).offset as usize);
-        }
-    }
-    Ok(offsets)
 }
 
 /// Analyse `tree` (built from `data`); returns
