@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "describe_scopes",
+    "kind_sets",
     "native",
     "native_index",
     "native_line_starts",
@@ -305,6 +306,24 @@ def native_text_scans() -> ModuleType | None:
     tree), or None without the native core or with ``FIXSTREAM_NATIVE=0``."""
     module = _unchecked_module()
     return module if module is not None and hasattr(module, "word_starts") else None
+
+
+_KIND_SETS: dict[tuple[Language, tuple[frozenset[str], ...]], Any] = {}
+
+
+def kind_sets(language: Language, sets: tuple[frozenset[str], ...]) -> Any:
+    """``patterns._native.KindSets`` for a rule's kind ``sets`` in ``language``
+    (made once per grammar): a kind id is in set ``i`` when its name is, named or
+    not, as ``Node.type in sets[i]`` reads it. Only asked with the native core."""
+    key = (language, sets)
+    found = _KIND_SETS.get(key)
+    if found is None:
+        module = _unchecked_module()
+        assert module is not None, "kind sets are for the native core"
+        names = [language.node_kind_for_id(kind) for kind in range(language.node_kind_count)]
+        bits = [sum(1 << i for i, kinds in enumerate(sets) if name in kinds) for name in names]
+        found = _KIND_SETS[key] = module.KindSets(bits)
+    return found
 
 
 def native_parser(parser: tree_sitter.Parser) -> Any | None:

@@ -21,6 +21,7 @@ from . import _tokens
 __all__ = [
     "ATOMIC_TOKENS",
     "FUNCTIONS",
+    "MODULE_BODY_OWNERS",
     "enclosing_function",
     "first_token",
     "function_range",
@@ -48,7 +49,7 @@ FUNCTIONS: Final = frozenset(
 # Nodes ESLint sees as one token (their inner leaves are not tokens of their own).
 ATOMIC_TOKENS: Final = frozenset({"string", "regex", "template_string", "jsx_text"})
 # A statement_block owned by one of these is a TypeScript module body.
-_MODULE_BODY_OWNERS: Final = frozenset({"internal_module", "module", "ambient_declaration"})
+MODULE_BODY_OWNERS: Final = frozenset({"internal_module", "module", "ambient_declaration"})
 _MODULE_BODIES: dict[str, bool] = {}  # by language name, see has_module_bodies
 _PARENT: Final[Callable[[Node], Node | None]] = attrgetter("parent")
 _LINE_BREAKS: Final = (b"\n", b"\r", "\u2028".encode(), "\u2029".encode())
@@ -65,7 +66,7 @@ def has_module_bodies(source: ParsedSource) -> bool:
     known = _MODULE_BODIES.get(source.language)
     if known is None:
         language = source.tree.language
-        known = any(language.id_for_node_kind(kind, True) for kind in _MODULE_BODY_OWNERS)
+        known = any(language.id_for_node_kind(kind, True) for kind in MODULE_BODY_OWNERS)
         _MODULE_BODIES[source.language] = known
     return known
 
@@ -82,7 +83,7 @@ def is_statement_list(node: Node, parent_of: Callable[[Node], Node | None] = _PA
     if kind != "statement_block":
         return False
     owner = parent_of(node)
-    return owner is None or owner.type not in _MODULE_BODY_OWNERS
+    return owner is None or owner.type not in MODULE_BODY_OWNERS
 
 
 def enclosing_function(node: Node) -> Node | None:

@@ -26,11 +26,18 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._native_core import kind_sets
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..scope import Declaration, Scope, Variable
 from ..types import Problem
-from ._statements import FUNCTIONS, has_module_bodies, has_word, is_statement_list
+from ._statements import (
+    FUNCTIONS,
+    MODULE_BODY_OWNERS,
+    has_module_bodies,
+    has_word,
+    is_statement_list,
+)
 
 __all__ = ["NoVar"]
 
@@ -43,6 +50,8 @@ _SCOPE_NODES: Final = frozenset(
 _LOOPS: Final = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 _DEFAULT_HOSTS: Final = frozenset({"assignment_pattern", "object_assignment_pattern"})
 _LOOP_SPANS: Final = "patterns.rules.no_var:loop-spans"
+# The kind sets patterns/native/src/scope/no_var.rs reads, in the order it numbers them.
+_NATIVE_KINDS: Final = (FUNCTIONS, _SCOPE_NODES, _LOOPS, _DEFAULT_HOSTS, MODULE_BODY_OWNERS)
 
 
 class _Ancestors:
@@ -162,7 +171,8 @@ class NoVar(Rule):
         scopes = ctx.scopes()
         fixable = not source.has_errors
         if scopes.records is not None:  # decided natively, as below
-            for start, end, keyword_start, keyword_end, can_fix in scopes.records.no_var():
+            kinds = kind_sets(source.tree.language, _NATIVE_KINDS)
+            for start, end, keyword_start, keyword_end, can_fix in scopes.records.no_var(kinds):
                 fix = ctx.edit(keyword_start, keyword_end, "let") if fixable and can_fix else None
                 yield ctx.problem(MESSAGE, start, end, fix)
             return

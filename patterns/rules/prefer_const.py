@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Final
 from tree_sitter import Node
 
 from .._bytes import contains_any
+from .._native_core import kind_sets
 from ..directives import exported_names
 from ..exceptions import InvalidRuleOptions
 from ..rule import Rule, RuleContext
@@ -57,6 +58,9 @@ _PATTERN_PARTS: Final = frozenset(
 _ASSIGNMENTS: Final = frozenset({"assignment_expression", "augmented_assignment_expression"})
 _STATEMENT_LISTS: Final = frozenset({"program", "statement_block", "switch_case", "switch_default"})
 _MODULE_BODIES: Final = frozenset({"internal_module", "module"})
+# The kind sets patterns/native/src/scope/prefer_const.rs reads, in the order it
+# numbers them.
+_NATIVE_KINDS: Final = (_PATTERN_PARTS, _ASSIGNMENTS, _STATEMENT_LISTS, _MODULE_BODIES)
 
 
 class _Undefined:
@@ -241,7 +245,8 @@ class PreferConst(Rule):
             and not source.has_errors
             and not contains_any(source.data, (b"exported",))
         ):
-            return _native_problems(ctx, records.prefer_const())
+            kinds = kind_sets(source.tree.language, _NATIVE_KINDS)
+            return _native_problems(ctx, records.prefer_const(kinds))
         return _Check(ctx).run()
 
 

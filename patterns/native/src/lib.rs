@@ -91,5 +91,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(contains_any, module)?)?;
     module.add_class::<parser::Parser>()?;
     module.add_class::<make::Maker>()?;
+    module.add_class::<scope::KindSets>()?;
     Ok(())
 }

@@ -1157,19 +1157,39 @@ pub fn build<'py>(
         _ => global,
     };
     walk.run(root, program);
-    let model = Materializer::new(layout, classes).finish(&walk, global, program)?;
-    let module_bodies = ["internal_module", "module", "ambient_declaration"]
-        .iter()
-        .any(|kind| root.language().id_for_node_kind(kind, true) != 0);
+    let [a, b, c, d, e, f, g] = Materializer::new(layout, classes).finish(&walk, global, program)?;
     // SAFETY: the records point into the tree and the bytes, which `Records` keeps
     // alive (and never edits): 'static stands for their lifetime.
     let walk: Walk<'static> = unsafe { std::mem::transmute::<Walk<'_>, Walk<'static>>(walk) };
     let root: Node<'static> = unsafe { Node::from_raw(root.into_raw()) };
     let py = layout.py();
-    let records = Records { walk, root, module_bodies, _tree: tree.clone().unbind(), _data: data_object.clone().unbind() };
-    let mut items: Vec<Bound<'py, PyAny>> = model.iter().collect();
-    items.push(Bound::new(py, records)?.into_any());
-    PyTuple::new(py, items)
+    let records = Records { walk, root, _tree: tree.clone().unbind(), _data: data_object.clone().unbind() };
+    PyTuple::new(py, [a, b, c, d, e, f, g, Bound::new(py, records)?.into_any()])
+}
+
+/// ``KindSets(bits)``: which kind ids of a grammar belong to each of a rule's kind
+/// sets, ``bits[kind id]`` having bit ``i`` set when that kind's name is in set
+/// ``i``. The sets are the rule's own (Python) constants, turned into ids once per
+/// grammar (``patterns._native_core.kind_sets``): a name in a set stands for every
+/// kind of that name, named or not, as ``Node.type in SET`` reads it.
+#[pyclass(frozen, module = "patterns._native")]
+pub struct KindSets {
+    bits: Vec<u32>,
+}
+
+#[pymethods]
+impl KindSets {
+    #[new]
+    fn new(bits: Vec<u32>) -> Self {
+        KindSets { bits }
+    }
+}
+
+impl KindSets {
+    /// Whether `node`'s kind is in set `set`.
+    pub fn has(&self, node: Node<'_>, set: u32) -> bool {
+        self.bits.get(node.kind_id() as usize).is_some_and(|bits| bits & (1 << set) != 0)
+    }
 }
 
 /// The walk's records of one analysis, kept for the rules that decide natively
@@ -1179,30 +1199,31 @@ pub fn build<'py>(
 pub struct Records {
     walk: Walk<'static>,
     root: Node<'static>,
-    module_bodies: bool,
     _tree: Py<PyAny>,
     _data: Py<PyBytes>,
 }
 
 #[pymethods]
 impl Records {
-    /// ``no_var() -> [(start, end, keyword start, keyword end, can fix)]``: per `var`
-    /// declaration to report, in order; the keyword's range is (0, 0) without one, and
-    /// "can fix" assumes a source without syntax errors.
-    fn no_var<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    /// ``no_var(kinds) -> [(start, end, keyword start, keyword end, can fix)]``: per
+    /// `var` declaration to report, in order; the keyword's range is (0, 0) without
+    /// one, and "can fix" assumes a source without syntax errors. ``kinds``: the rule's
+    /// kind sets (see `scope/no_var.rs`).
+    fn no_var<'py>(&self, py: Python<'py>, kinds: &KindSets) -> PyResult<Bound<'py, PyList>> {
         let found = PyList::empty(py);
-        for f in self.walk.no_var(self.root, self.module_bodies) {
+        for f in self.walk.no_var(self.root, kinds) {
             let (keyword_start, keyword_end) = f.keyword.unwrap_or((0, 0));
             found.append((f.start, f.end, keyword_start, keyword_end, f.can_fix))?;
         }
         Ok(found)
     }
 
-    /// ``prefer_const() -> [(start, end, name, fix)]``, ``fix`` ``(start, end, text)``
-    /// or None: the bindings to report with the rule's default options, in order.
-    fn prefer_const<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    /// ``prefer_const(kinds) -> [(start, end, name, fix)]``, ``fix`` ``(start, end,
+    /// text)`` or None: the bindings to report with the rule's default options, in
+    /// order. ``kinds``: the rule's kind sets (see `scope/prefer_const.rs`).
+    fn prefer_const<'py>(&self, py: Python<'py>, kinds: &KindSets) -> PyResult<Bound<'py, PyList>> {
         let found = PyList::empty(py);
-        for f in self.walk.prefer_const() {
+        for f in self.walk.prefer_const(kinds) {
             let fix = match f.fix {
                 Some((start, end, text)) => (start, end, decode(py, &text)?).into_pyobject(py)?.into_any(),
                 None => py.None().into_bound(py),
@@ -1253,7 +1274,8 @@ impl<'a, 't, 'py> Materializer<'a, 't, 'py> {
         }
     }
 
-    fn finish(mut self, walk: &Walk<'t>, global: usize, program: usize) -> PyResult<Bound<'py, PyTuple>> {
+    /// `(global_scope, program_scope, scopes, references, declarations, by_node, owned)`.
+    fn finish(mut self, walk: &Walk<'t>, global: usize, program: usize) -> PyResult<[Bound<'py, PyAny>; 7]> {
         let py = self.layout.py();
         let none = py.None().into_bound(py);
         // Every list and dict that links the model into cycles, for ScopeManager.release.
@@ -1414,17 +1436,14 @@ impl<'a, 't, 'py> Materializer<'a, 't, 'py> {
         }
         let all_scopes = PyList::new(py, &scopes)?;
         let all_declarations = PyList::new(py, &declarations)?;
-        PyTuple::new(
-            py,
-            [
-                scopes[global].clone(),
-                scopes[program].clone(),
-                all_scopes.into_any(),
-                references.into_any(),
-                all_declarations.into_any(),
-                by_node.into_any(),
-                owned.into_any(),
-            ],
-        )
+        Ok([
+            scopes[global].clone(),
+            scopes[program].clone(),
+            all_scopes.into_any(),
+            references.into_any(),
+            all_declarations.into_any(),
+            by_node.into_any(),
+            owned.into_any(),
+        ])
     }
 }

@@ -6,22 +6,15 @@
 
 use tree_sitter::Node;
 
-use super::{DeclarationRec, Walk};
+use super::{DeclarationRec, KindSets, Walk};
 
-/// ESLint's scope nodes: the block a `let` would be confined to.
-const SCOPE_NODES: &[&str] = &["program", "statement_block", "switch_statement", "for_statement", "for_in_statement"];
-const LOOPS: &[&str] = &["for_statement", "for_in_statement", "while_statement", "do_statement"];
-const FUNCTIONS: &[&str] = &[
-    "function_declaration",
-    "generator_function_declaration",
-    "function_expression",
-    "function",
-    "generator_function",
-    "arrow_function",
-    "method_definition",
-];
-const DEFAULT_HOSTS: &[&str] = &["assignment_pattern", "object_assignment_pattern"];
-const MODULE_BODY_OWNERS: &[&str] = &["internal_module", "module", "ambient_declaration"];
+// The rule's kind sets, in the order of `_NATIVE_KINDS` in `patterns/rules/no_var.py`
+// (which defines them).
+const FUNCTIONS: u32 = 0;
+const SCOPE_NODES: u32 = 1; // ESLint's scope nodes: the block a `let` would be confined to
+const LOOPS: u32 = 2;
+const DEFAULT_HOSTS: u32 = 3;
+const MODULE_BODY_OWNERS: u32 = 4;
 
 /// One `var` declaration to report: its range, its `var` keyword's range, and
 /// whether that keyword may become `let` (in a source without syntax errors).
@@ -58,10 +51,6 @@ fn node_parents(node: Node<'_>) -> Vec<Node<'_>> {
     found
 }
 
-fn is(node: Option<Node<'_>>, kinds: &[&str]) -> bool {
-    node.is_some_and(|node| kinds.contains(&node.kind()))
-}
-
 /// The named children of `node` that are not comments.
 fn named(node: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = node.walk();
@@ -82,7 +71,7 @@ fn unparen(mut node: Node<'_>) -> Node<'_> {
 impl<'t> Walk<'t> {
     /// no-var's findings, in the order of the declarations; `module_bodies`: whether
     /// the grammar has TypeScript module bodies.
-    pub(super) fn no_var(&self, root: Node<'t>, module_bodies: bool) -> Vec<Finding> {
+    pub(super) fn no_var(&self, root: Node<'t>, kinds: &KindSets) -> Vec<Finding> {
         let mut found = Vec::new();
         for decl in &self.declarations {
             if decl.kind != b"var" {
@@ -94,7 +83,7 @@ impl<'t> Walk<'t> {
             }
             let (start, end) = report_range(decl, above.first().copied());
             let keyword = decl.keyword.map(|k| (k.start_byte(), k.end_byte()));
-            let can_fix = keyword.is_some() && self.can_fix(decl, &above, module_bodies);
+            let can_fix = keyword.is_some() && self.can_fix(decl, &above, kinds);
             found.push(Finding { start, end, keyword, can_fix });
         }
         found
@@ -111,14 +100,14 @@ impl<'t> Walk<'t> {
         has_global
     }
 
-    fn can_fix(&self, decl: &DeclarationRec<'t>, above: &[Node<'t>], module_bodies: bool) -> bool {
+    fn can_fix(&self, decl: &DeclarationRec<'t>, above: &[Node<'t>], kinds: &KindSets) -> bool {
         let node = decl.node;
         let node_parent = above.first().copied();
         // The parent ESTree would give; TypeScript's `declare` is a flag there, not a node.
         let mut parent_level = 0;
         let parent = if decl.loop_kind == Some("for-in") {
             Some(node)
-        } else if is(node_parent, &["ambient_declaration"]) {
+        } else if node_parent.is_some_and(|p| p.kind() == "ambient_declaration") {
             parent_level = 1;
             above.get(1).copied()
         } else {
@@ -137,14 +126,13 @@ impl<'t> Walk<'t> {
         }) {
             return false;
         }
-        if self.self_reference_in_tdz(decl) {
+        if self.self_reference_in_tdz(decl, kinds) {
             return false;
         }
-        let node_kind = node.kind();
-        let scope_node = if SCOPE_NODES.contains(&node_kind) {
+        let scope_node = if kinds.has(node, SCOPE_NODES) {
             node
         } else {
-            above.iter().copied().find(|a| SCOPE_NODES.contains(&a.kind())).unwrap_or(*above.last().unwrap_or(&node))
+            above.iter().copied().find(|&a| kinds.has(a, SCOPE_NODES)).unwrap_or(*above.last().unwrap_or(&node))
         };
         let (scope_start, scope_end) = (scope_node.start_byte(), scope_node.end_byte());
         if variables.iter().any(|&v| {
@@ -155,7 +143,7 @@ impl<'t> Walk<'t> {
         }) {
             return false;
         }
-        if in_loop(node_kind, above) {
+        if in_loop(node, above, kinds) {
             if variables.iter().any(|&v| self.referenced_in_closure(v)) {
                 return false;
             }
@@ -169,7 +157,7 @@ impl<'t> Walk<'t> {
         // ESLint's STATEMENT_LIST_PARENTS (see `is_statement_list`).
         match parent.kind() {
             "program" | "switch_case" | "switch_default" => true,
-            "statement_block" => !module_bodies || !is(above.get(parent_level + 1).copied(), MODULE_BODY_OWNERS),
+            "statement_block" => !above.get(parent_level + 1).is_some_and(|&owner| kinds.has(owner, MODULE_BODY_OWNERS)),
             _ => false,
         }
     }
@@ -194,7 +182,7 @@ impl<'t> Walk<'t> {
 
     /// Whether a variable of `decl` is read where `let` would throw (see the
     /// Python rule's `_self_reference_in_tdz`); the source has no syntax errors.
-    fn self_reference_in_tdz(&self, decl: &DeclarationRec<'t>) -> bool {
+    fn self_reference_in_tdz(&self, decl: &DeclarationRec<'t>, kinds: &KindSets) -> bool {
         // The declarators with an initialiser, by their node's id.
         let initialised: Vec<(usize, usize)> = decl
             .declarators
@@ -228,7 +216,7 @@ impl<'t> Walk<'t> {
             let mut default = None;
             if !is_binding(name.id()) {
                 if let Some(host) = name.parent() {
-                    if DEFAULT_HOSTS.contains(&host.kind()) {
+                    if kinds.has(host, DEFAULT_HOSTS) {
                         let left = host.child_by_field_name("left");
                         if left.is_some_and(|left| left.id() == name.id()) {
                             default = host.child_by_field_name("right");
@@ -239,7 +227,7 @@ impl<'t> Walk<'t> {
             let (default_start, default_end) = default.map_or((usize::MAX, 0), |d| (d.start_byte(), d.end_byte()));
             for &index in &owners {
                 let init = decl.declarators[index].init.expect("an initialised declarator");
-                let (init_start, init_end) = if FUNCTIONS.contains(&unparen(init).kind()) {
+                let (init_start, init_end) = if kinds.has(unparen(init), FUNCTIONS) {
                     (usize::MAX, 0) // a function's body runs later
                 } else {
                     (init.start_byte(), init.end_byte())
@@ -280,13 +268,13 @@ fn report_range(decl: &DeclarationRec<'_>, parent: Option<Node<'_>>) -> (usize, 
     (start, decl.end_byte)
 }
 
-/// Whether `node` (of kind `node_kind`) is, or is in, a loop of its function.
-fn in_loop(node_kind: &str, above: &[Node<'_>]) -> bool {
-    for kind in std::iter::once(node_kind).chain(above.iter().map(|a| a.kind())) {
-        if FUNCTIONS.contains(&kind) {
+/// Whether `node` (whose ancestors are `above`) is, or is in, a loop of its function.
+fn in_loop(node: Node<'_>, above: &[Node<'_>], kinds: &KindSets) -> bool {
+    for candidate in std::iter::once(&node).chain(above) {
+        if kinds.has(*candidate, FUNCTIONS) {
             return false;
         }
-        if LOOPS.contains(&kind) {
+        if kinds.has(*candidate, LOOPS) {
             return true;
         }
     }

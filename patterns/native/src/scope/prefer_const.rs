@@ -5,20 +5,14 @@
 
 use tree_sitter::Node;
 
-use super::{FastMap, Walk};
+use super::{FastMap, KindSets, Walk};
 
-const PATTERN_PARTS: &[&str] = &[
-    "object_pattern",
-    "array_pattern",
-    "assignment_pattern",
-    "object_assignment_pattern",
-    "rest_pattern",
-    "pair_pattern",
-    "parenthesized_expression",
-];
-const ASSIGNMENTS: &[&str] = &["assignment_expression", "augmented_assignment_expression"];
-const STATEMENT_LISTS: &[&str] = &["program", "statement_block", "switch_case", "switch_default"];
-const MODULE_BODIES: &[&str] = &["internal_module", "module"];
+// The rule's kind sets, in the order of `_NATIVE_KINDS` in
+// `patterns/rules/prefer_const.py` (which defines them).
+const PATTERN_PARTS: u32 = 0;
+const ASSIGNMENTS: u32 = 1;
+const STATEMENT_LISTS: u32 = 2;
+const MODULE_BODIES: u32 = 3;
 
 /// One binding to report: its range, its text, and the declaration's fix (its
 /// range and the text replacing it), when ESLint gives one.
@@ -40,10 +34,10 @@ enum Name<'t> {
     Undefined,
 }
 
-fn up(node: Node<'_>) -> Option<Node<'_>> {
+fn up<'t>(node: Node<'t>, kinds: &KindSets) -> Option<Node<'t>> {
     let mut parent = node.parent();
     while let Some(p) = parent {
-        if !PATTERN_PARTS.contains(&p.kind()) {
+        if !kinds.has(p, PATTERN_PARTS) {
             break;
         }
         parent = p.parent();
@@ -117,6 +111,7 @@ fn pattern_size(node: Node<'_>) -> usize {
 
 struct Check<'a, 't> {
     walk: &'a Walk<'t>,
+    kinds: &'a KindSets,
     above: FastMap<usize, Option<Node<'t>>>,
     hosts: FastMap<usize, Option<Host<'t>>>,
     declaration_of: FastMap<usize, usize>,
@@ -129,9 +124,10 @@ struct Check<'a, 't> {
 impl<'t> Walk<'t> {
     /// prefer-const's findings with its default options, in the rule's order; only
     /// for a source without syntax errors and without `/* exported */` comments.
-    pub(super) fn prefer_const(&self) -> Vec<Finding<'t>> {
+    pub(super) fn prefer_const(&self, kinds: &KindSets) -> Vec<Finding<'t>> {
         let mut check = Check {
             walk: self,
+            kinds,
             above: FastMap::default(),
             hosts: FastMap::default(),
             declaration_of: FastMap::default(),
@@ -151,7 +147,8 @@ impl<'a, 't> Check<'a, 't> {
     }
 
     fn up(&mut self, identifier: Node<'t>) -> Option<Node<'t>> {
-        *self.above.entry(identifier.id()).or_insert_with(|| up(identifier))
+        let kinds = self.kinds;
+        *self.above.entry(identifier.id()).or_insert_with(|| up(identifier, kinds))
     }
 
     /// `_destructuring_host` of the write reference `reference`.
@@ -163,7 +160,7 @@ impl<'a, 't> Check<'a, 't> {
         let host = self.up(identifier).and_then(|node| {
             if node.kind() == "variable_declarator" || is_loop_head(node, identifier) {
                 Some((node.id(), None))
-            } else if ASSIGNMENTS.contains(&node.kind()) {
+            } else if self.kinds.has(node, ASSIGNMENTS) {
                 Some((node.id(), node.child_by_field_name("left").map(unparen)))
             } else {
                 None
@@ -313,7 +310,7 @@ impl<'a, 't> Check<'a, 't> {
         if node.kind() == "variable_declarator" || is_loop_head(node, identifier) {
             return true;
         }
-        if !ASSIGNMENTS.contains(&node.kind()) {
+        if !self.kinds.has(node, ASSIGNMENTS) {
             return false;
         }
         let mut statement = node.parent();
@@ -328,11 +325,11 @@ impl<'a, 't> Check<'a, 't> {
             return false;
         }
         let Some(host) = statement.parent() else { return false };
-        if !STATEMENT_LISTS.contains(&host.kind()) {
+        if !self.kinds.has(host, STATEMENT_LISTS) {
             return false;
         }
         let owner = host.parent();
-        !(host.kind() == "statement_block" && owner.is_some_and(|o| MODULE_BODIES.contains(&o.kind())))
+        !(host.kind() == "statement_block" && owner.is_some_and(|o| self.kinds.has(o, MODULE_BODIES)))
     }
 
     fn check_group(&mut self, nodes: &[Option<Node<'t>>]) {
