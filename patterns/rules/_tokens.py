@@ -1,5 +1,5 @@
 """Helpers every rule family shares: walking to a neighbouring token, operator
-precedence, finding a word in the source bytes (:mod:`patterns._bytes`).
+precedence. (Finding a word in the source bytes: :mod:`patterns._bytes`.)
 
 Rule families define "token" slightly differently (which nodes are opaque, whether
 zero-width nodes count), so the walks take the family's own edge-token function.
@@ -12,9 +12,7 @@ from typing import Final
 
 from tree_sitter import Node
 
-from .._bytes import word_pattern
-
-__all__ = ["BINARY_PRECEDENCE", "token_after", "token_before", "word_pattern"]
+__all__ = ["BINARY_PRECEDENCE", "token_after", "token_before"]
 
 EdgeToken = Callable[[Node], Node | None]
 

@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
+from .._bytes import word_pattern
 from .._node_index import NAME_OR_FUNCTION_VALUE
 from ..exceptions import InvalidRuleOptions
 from ..parsing import ParsedSource
@@ -41,7 +42,6 @@ from ._object_syntax import (
     string_value,
     unparen,
 )
-from ._tokens import word_pattern
 
 __all__ = ["ObjectShorthand"]
 

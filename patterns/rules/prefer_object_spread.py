@@ -31,14 +31,13 @@ from typing import Any, ClassVar, Final
 
 from tree_sitter import Node
 
-from .._bytes import contains_any
+from .._bytes import contains_any, word_pattern
 from .._node_index import sort_in_document_order
 from ..parsing import ParsedSource
 from ..rule import Rule, RuleContext
 from ..scope import ScopeManager
 from ..types import Problem
 from ._object_syntax import string_value, unparen
-from ._tokens import word_pattern
 
 __all__ = ["PreferObjectSpread"]
 

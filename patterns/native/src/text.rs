@@ -1,5 +1,5 @@
 //! Where a UTF-8 text's non-ASCII characters sit (`patterns.parsing._WideCharacters`),
-//! and the byte scans the rules run before reading a tree (`patterns.rules._tokens`).
+//! and the byte scans the rules run before reading a tree (`patterns._bytes`).
 
 use memchr::memmem;
 
@@ -90,7 +90,7 @@ fn is_name_byte(byte: u8) -> bool {
 }
 
 /// The offsets where `word` stands in `data` with no name byte on either side
-/// (what `patterns.rules._tokens.word_pattern(word).finditer` finds), at most
+/// (what `patterns._bytes.word_pattern(word).finditer` finds), at most
 /// `limit` of them.
 pub fn word_starts(data: &[u8], word: &[u8], limit: usize) -> Vec<usize> {
     let mut found = Vec::new();
