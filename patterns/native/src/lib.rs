@@ -74,7 +74,7 @@ fn contains_any(data: &Bound<'_, PyBytes>, needles: &Bound<'_, PyTuple>) -> PyRe
     let data = data.as_bytes();
     for needle in needles.iter() {
         let needle = needle.cast_into::<PyBytes>()?;
-        if text::contains_any(data, &[needle.as_bytes()]) {
+        if text::contains(data, needle.as_bytes()) {
             return Ok(true);
         }
     }

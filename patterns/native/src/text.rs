@@ -113,7 +113,7 @@ pub fn word_starts(data: &[u8], word: &[u8], limit: usize) -> Vec<usize> {
     found
 }
 
-/// Whether any of `needles` occurs in `data`.
-pub fn contains_any(data: &[u8], needles: &[&[u8]]) -> bool {
-    needles.iter().any(|needle| memmem::find(data, needle).is_some())
+/// Whether `needle` occurs in `data`.
+pub fn contains(data: &[u8], needle: &[u8]) -> bool {
+    memmem::find(data, needle).is_some()
 }

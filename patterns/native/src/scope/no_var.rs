@@ -32,23 +32,12 @@ fn ancestors<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
     let mut current = root;
     while current.id() != node.id() {
         path.push(current);
-        match current.child_with_descendant(node) {
-            Some(next) => current = next,
-            None => return node_parents(node), // not below the root: ask the tree
-        }
+        // Always found: the declarations are nodes of this tree.
+        let Some(next) = current.child_with_descendant(node) else { break };
+        current = next;
     }
     path.reverse();
     path
-}
-
-fn node_parents(node: Node<'_>) -> Vec<Node<'_>> {
-    let mut found = Vec::new();
-    let mut current = node.parent();
-    while let Some(parent) = current {
-        found.push(parent);
-        current = parent.parent();
-    }
-    found
 }
 
 /// The named children of `node` that are not comments.
